@@ -1,0 +1,15 @@
+//! The rules of frontdesk, free of HTTP, SQL and clocks.
+//!
+//! Everything here is plain data and pure functions: the application layer
+//! loads state, asks the domain what happens, and stores the answer together
+//! with its effects in one transaction.
+
+pub mod cases;
+pub mod email;
+pub mod ids;
+pub mod org;
+pub mod time;
+
+pub use email::EmailAddress;
+pub use ids::{AttachmentId, CaseId, MessageId, OrgId, UserId};
+pub use time::{Duration, Timestamp};
