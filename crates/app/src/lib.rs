@@ -1,1 +1,68 @@
-//! app
+//! Application services: the use cases of frontdesk.
+//!
+//! Each service loads what it needs through the store with the caller's
+//! scope, asks the domain what happens, and writes the new state together
+//! with its effects (audit, timers, outbox) in one transaction.
+
+pub mod access;
+pub mod admin;
+pub mod auth;
+pub mod blobs;
+pub mod cases;
+pub mod clock;
+pub mod config;
+pub mod error;
+mod notify;
+pub mod outbox;
+pub mod timers;
+
+pub use access::Caller;
+pub use clock::Clock;
+pub use config::Config;
+pub use error::{AppError, AppResult, FieldError};
+
+use frontdesk_domain::cases::TimerPolicy;
+use frontdesk_mail::transport::Transport;
+use frontdesk_store::Store;
+use std::sync::Arc;
+
+/// Everything a use case needs, shared by the web layer and the workers.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Arc<Clock>,
+    pub policy: TimerPolicy,
+    pub transport: Arc<Transport>,
+    pub blobs: Arc<blobs::BlobStore>,
+    /// Wakes the workers when new work was committed.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl App {
+    /// Connects to the database, applies migrations and prepares transports.
+    pub async fn build(config: Config, clock: Clock) -> AppResult<Self> {
+        let config = Arc::new(config);
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            AppError::Config(format!("cannot create data directory {}: {e}", config.data_dir.display()))
+        })?;
+        let store = Store::connect(&config.database_url()).await?;
+        store.migrate().await?;
+        let policy = config.timers.policy()?;
+        let transport = Arc::new(config.mail.transport(&config.data_dir)?);
+        let blobs = Arc::new(blobs::BlobStore::new(config.data_dir.join("attachments"))?);
+        Ok(Self {
+            store,
+            config,
+            clock: Arc::new(clock),
+            policy,
+            transport,
+            blobs,
+            wake: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    pub fn now(&self) -> frontdesk_domain::Timestamp {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,135 @@
+//! Administration: organizations, users, memberships, staff and tokens.
+//! Used by the CLI (which acts as the installation's owner) and by the
+//! admin API, which requires an [`AdminCap`](crate::access::AdminCap).
+
+use crate::auth::hash_password;
+use crate::{App, AppError, AppResult};
+use frontdesk_domain::org::{CompanyVisibility, MemberRole, TeamKind, is_valid_slug};
+use frontdesk_domain::{EmailAddress, OrgId, UserId};
+use frontdesk_store::StoreError;
+use frontdesk_store::orgs::NewOrganization;
+use frontdesk_store::tokens::TokenKind;
+
+/// The teams every installation starts with.
+pub const DEFAULT_TEAMS: [(&str, &str, TeamKind); 3] = [
+    ("customer-care", "Customer Care", TeamKind::Support),
+    ("connectivity", "Connectivity", TeamKind::Support),
+    ("billing", "Billing", TeamKind::Support),
+];
+
+fn conflict(what: &str) -> impl Fn(StoreError) -> AppError + '_ {
+    move |e| match e {
+        StoreError::Conflict(_) => AppError::Conflict(format!("{what} already exists")),
+        other => other.into(),
+    }
+}
+
+impl App {
+    /// Creates the default support teams when missing (idempotent).
+    pub async fn ensure_default_teams(&self) -> AppResult<()> {
+        for (slug, name, kind) in DEFAULT_TEAMS {
+            if self.store.team(slug).await?.is_none() {
+                self.create_team(slug, name, kind).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn create_team(&self, slug: &str, name: &str, kind: TeamKind) -> AppResult<i64> {
+        if !is_valid_slug(slug) {
+            return Err(AppError::invalid("slug", "use 2-40 lower-case letters, digits and dashes"));
+        }
+        let mut tx = self.store.begin().await?;
+        let id = tx.insert_team(slug, name.trim(), kind).await.map_err(conflict("team"))?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn create_organization(&self, org: NewOrganization) -> AppResult<OrgId> {
+        if !is_valid_slug(&org.code) {
+            return Err(AppError::invalid("code", "use 2-40 lower-case letters, digits and dashes"));
+        }
+        if org.name.trim().is_empty() {
+            return Err(AppError::invalid("name", "must not be empty"));
+        }
+        if !org.is_buyer && !org.is_seller {
+            return Err(AppError::invalid("profiles", "an organization is a buyer, a seller, or both"));
+        }
+        let mut tx = self.store.begin().await?;
+        let id = tx.insert_organization(&org, self.now()).await.map_err(conflict("an organization with this code"))?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn create_user(&self, email: &str, name: &str, password: Option<&str>, admin: bool) -> AppResult<UserId> {
+        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+        if name.trim().is_empty() {
+            return Err(AppError::invalid("name", "must not be empty"));
+        }
+        let hash = match password {
+            Some(p) => {
+                let p = p.to_owned();
+                Some(
+                    tokio::task::spawn_blocking(move || hash_password(&p))
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))??,
+                )
+            }
+            None => None,
+        };
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .insert_user(&email, name.trim(), hash.as_deref(), admin, self.now())
+            .await
+            .map_err(conflict("a user with this email"))?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_membership(&self, user: &str, org: &str, role: MemberRole) -> AppResult<()> {
+        let user = self.user_by_email(user).await?;
+        let org = self.store.organization_by_code(org).await?.ok_or(AppError::NotFound("organization"))?;
+        let mut tx = self.store.begin().await?;
+        tx.upsert_membership(user, org.id, role, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_staff(&self, user: &str, team: &str) -> AppResult<()> {
+        let user = self.user_by_email(user).await?;
+        let team = self.store.team(team).await?.ok_or(AppError::NotFound("team"))?;
+        let mut tx = self.store.begin().await?;
+        tx.add_team_member(team.id, user).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A long-lived API token for a client program; shown once.
+    pub async fn create_api_token(&self, user: &str, name: &str) -> AppResult<String> {
+        let user = self.user_by_email(user).await?;
+        self.issue_token(user, TokenKind::Api, name, None).await
+    }
+
+    pub async fn set_company_visibility(&self, org: OrgId, visibility: CompanyVisibility) -> AppResult<()> {
+        let mut current = self.store.organization(org).await?.ok_or(AppError::NotFound("organization"))?;
+        current.company_visibility = visibility;
+        let update = NewOrganization {
+            code: current.code,
+            name: current.name,
+            is_buyer: current.is_buyer,
+            is_seller: current.is_seller,
+            active: current.active,
+            commercial_contract: current.commercial_contract,
+            company_visibility: visibility,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.update_organization(org, &update).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_email(&self, email: &str) -> AppResult<UserId> {
+        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+        Ok(self.store.user_by_email(&email).await?.ok_or(AppError::NotFound("user"))?.id)
+    }
+}

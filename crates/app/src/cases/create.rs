@@ -1,0 +1,207 @@
+//! Submitting a case.
+
+use super::{ActorRef, Change};
+use crate::notify::NoticeInput;
+use crate::{App, AppError, AppResult, FieldError};
+use frontdesk_domain::cases::{self, Actor, CaseState, Category, Effect, Notice, Transition};
+use frontdesk_domain::{CaseId, EmailAddress, OrgId, Timestamp, UserId};
+use frontdesk_store::cases::NewCase;
+use frontdesk_store::idempotency::StoredResponse;
+use frontdesk_store::{CaseScope, StoreError, Tx};
+
+#[derive(Debug, Clone)]
+pub struct NewCaseInput {
+    pub category: String,
+    pub subject: String,
+    pub description: String,
+    pub participants: Vec<String>,
+}
+
+/// An `Idempotency-Key` with a digest of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created {
+    pub id: CaseId,
+    /// True when an earlier identical request's result was replayed.
+    pub replayed: bool,
+}
+
+const MAX_PARTICIPANTS: usize = 50;
+
+struct Valid {
+    category: Category,
+    subject: String,
+    description: String,
+    participants: Vec<EmailAddress>,
+}
+
+fn validate(input: &NewCaseInput) -> AppResult<Valid> {
+    let mut errors = Vec::new();
+    let category = Category::parse(&input.category);
+    if category.is_none() {
+        errors.push(FieldError::new("category", "must be one of customer_care, connections, billing"));
+    }
+    let subject = cases::subject(&input.subject).map_err(|e| errors.push(FieldError::new("subject", e.to_string()))).ok();
+    let description = cases::body("description", &input.description)
+        .map_err(|e| errors.push(FieldError::new("description", e.to_string())))
+        .ok();
+    let mut participants = Vec::new();
+    if input.participants.len() > MAX_PARTICIPANTS {
+        errors.push(FieldError::new("participants", format!("at most {MAX_PARTICIPANTS} participants")));
+    }
+    for (i, p) in input.participants.iter().enumerate() {
+        match EmailAddress::parse(p) {
+            Ok(e) if !participants.contains(&e) => participants.push(e),
+            Ok(_) => {}
+            Err(e) => errors.push(FieldError::new(format!("participants[{i}]"), e.to_string())),
+        }
+    }
+    match (category, subject, description) {
+        (Some(category), Some(subject), Some(description)) if errors.is_empty() => {
+            Ok(Valid { category, subject, description, participants })
+        }
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+impl App {
+    /// Submits a case for the caller's current organization: the case, its
+    /// participants, the audit entry and the auto-response in one transaction.
+    pub async fn create_case(
+        &self,
+        caller: &crate::Caller,
+        input: NewCaseInput,
+        idempotency: Option<IdempotencyKey>,
+    ) -> AppResult<Created> {
+        let partner = caller.partner()?;
+        let valid = validate(&input)?;
+        let actor = ActorRef {
+            id: Some(caller.user.id),
+            side: Actor::Partner,
+            name: caller.user.name.clone(),
+            email: Some(caller.user.email.clone()),
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if let Some(key) = &idempotency
+            && let Some(stored) = tx.idempotent_response(caller.user.id, &key.key).await?
+        {
+            return replay(&stored, key);
+        }
+        let new = NewCase {
+            org_id: partner.org,
+            category: valid.category,
+            subject: valid.subject,
+            description: valid.description,
+            requester_id: partner.user,
+            team: valid.category.default_team().to_owned(),
+            reopened_from: None,
+        };
+        let id = self
+            .open_case(&mut tx, &new, &valid.participants, &actor, Notice::Received, "created", now)
+            .await?;
+        if let Some(key) = &idempotency {
+            let stored = StoredResponse {
+                request_hash: key.request_hash.clone(),
+                status: 201,
+                body: serde_json::json!({ "id": id.0 }).to_string(),
+            };
+            match tx.save_idempotent_response(caller.user.id, &key.key, &stored, now).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict(_)) => {
+                    drop(tx);
+                    return self.replay_after_race(caller.user.id, key).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tx.commit().await?;
+        self.wake.notify_one();
+        metrics::counter!("frontdesk_cases_created_total").increment(1);
+        Ok(Created { id, replayed: false })
+    }
+
+    /// Inserts a case with participants and runs its opening notice.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn open_case(
+        &self,
+        tx: &mut Tx,
+        new: &NewCase,
+        participants: &[EmailAddress],
+        actor: &ActorRef,
+        notice: Notice,
+        kind: &'static str,
+        now: Timestamp,
+    ) -> AppResult<CaseId> {
+        let id = tx.insert_case(new, now).await?;
+        let people = self.link_participants(tx, new.org_id, participants).await?;
+        tx.add_participants(id, &people, actor.id, now).await?;
+        let case = tx
+            .case_for_update(CaseScope::Staff, id)
+            .await?
+            .ok_or_else(|| AppError::Internal("a case vanished inside its own transaction".into()))?;
+        let state = CaseState::new();
+        let transition =
+            Transition { from: state.status, state, effects: vec![Effect::Notify(notice)] };
+        let detail = serde_json::json!({
+            "category": new.category.as_str(),
+            "participants": participants.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            "reopened_from": new.reopened_from.map(|c| c.0),
+        });
+        let change = Change { case: &case, transition, actor, kind, detail, notice: NoticeInput::default() };
+        self.apply(tx, change, now).await?;
+        Ok(id)
+    }
+
+    /// Pairs each address with its user when that user is a member of `org`,
+    /// so colleagues find the case under "My cases".
+    pub(crate) async fn link_participants(
+        &self,
+        tx: &mut Tx,
+        org: OrgId,
+        emails: &[EmailAddress],
+    ) -> AppResult<Vec<(String, Option<UserId>)>> {
+        if emails.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw: Vec<String> = emails.iter().map(|e| e.as_str().to_owned()).collect();
+        let users = tx.users_by_emails(&raw).await?;
+        let mut out = Vec::new();
+        for email in raw {
+            let user = match users.iter().find(|u| u.email == email) {
+                Some(u) if tx.is_member(u.id, org).await? => Some(u.id),
+                _ => None,
+            };
+            out.push((email, user));
+        }
+        Ok(out)
+    }
+
+    async fn replay_after_race(&self, user: UserId, key: &IdempotencyKey) -> AppResult<Created> {
+        let mut tx = self.store.begin().await?;
+        let stored = tx
+            .idempotent_response(user, &key.key)
+            .await?
+            .ok_or_else(|| AppError::Conflict("a request with this Idempotency-Key is in progress; retry".into()))?;
+        replay(&stored, key)
+    }
+}
+
+fn replay(stored: &StoredResponse, key: &IdempotencyKey) -> AppResult<Created> {
+    if stored.request_hash != key.request_hash {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "this key was already used with a different request; use a new key",
+        ));
+    }
+    let id = serde_json::from_str::<serde_json::Value>(&stored.body)
+        .ok()
+        .and_then(|v| v.get("id").and_then(serde_json::Value::as_i64))
+        .ok_or_else(|| AppError::Internal("stored idempotent response is unreadable".into()))?;
+    Ok(Created { id: CaseId(id), replayed: true })
+}

@@ -1,0 +1,247 @@
+//! Layered configuration: defaults, then a TOML file, then `FRONTDESK_*`
+//! environment variables (nested keys with `__`, e.g.
+//! `FRONTDESK_MAIL__TRANSPORT=smtp`), then command-line flags.
+
+use crate::{AppError, AppResult};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use frontdesk_domain::Duration;
+use frontdesk_domain::cases::TimerPolicy;
+use frontdesk_mail::transport::{Maildir, Smtp, SmtpConfig, SmtpTls, Transport};
+use frontdesk_domain::EmailAddress;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite database, the maildir and attachments live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; empty means SQLite in `data_dir`.
+    pub database_url: String,
+    pub listen: String,
+    /// The address partners use, for links in mails.
+    pub public_url: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Adds `POST /api/v1/dev/clock` (administrators only).
+    pub dev_clock: bool,
+    /// `all` (web + workers), `web` or `worker`.
+    pub role: String,
+    pub mail: MailSettings,
+    pub timers: TimerSettings,
+    pub limits: Limits,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub from_name: String,
+    /// The support address; case reply addresses are derived from it.
+    pub support_address: String,
+    /// `maildir` (into `data_dir/maildir`) or `smtp`.
+    pub transport: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_tls: String,
+    pub smtp_username: Option<String>,
+    #[serde(serialize_with = "mask", default)]
+    pub smtp_password: Option<SecretString>,
+}
+
+fn mask<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_some("********"),
+        None => s.serialize_none(),
+    }
+}
+
+/// Durations like `3d`, `12h`, `30m`, `45s`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimerSettings {
+    pub feedback_first_reminder: String,
+    pub feedback_second_reminder: String,
+    pub feedback_close: String,
+    pub resolved_close: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest JSON body accepted.
+    pub max_body_bytes: usize,
+    /// Largest attachment accepted.
+    pub max_upload_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub session_days: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            log_format: "text".into(),
+            dev_clock: false,
+            role: "all".into(),
+            mail: MailSettings {
+                from_name: "frontdesk support".into(),
+                support_address: "support@frontdesk.localhost".into(),
+                transport: "maildir".into(),
+                smtp_host: "127.0.0.1".into(),
+                smtp_port: 25,
+                smtp_tls: "none".into(),
+                smtp_username: None,
+                smtp_password: None,
+            },
+            timers: TimerSettings {
+                feedback_first_reminder: "3d".into(),
+                feedback_second_reminder: "5d".into(),
+                feedback_close: "7d".into(),
+                resolved_close: "7d".into(),
+            },
+            limits: Limits { max_body_bytes: 1 << 20, max_upload_bytes: 20 << 20 },
+            auth: AuthSettings { session_days: 30 },
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` when given, then the environment.
+    pub fn load(file: Option<&Path>) -> AppResult<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(AppError::Config(format!("{} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("FRONTDESK_").split("__"));
+        let config: Config = figment.extract().map_err(|e| AppError::Config(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> AppResult<()> {
+        self.timers.policy()?;
+        self.support_address()?;
+        if !matches!(self.role.as_str(), "all" | "web" | "worker") {
+            return Err(AppError::Config(format!("role must be all, web or worker, not {:?}", self.role)));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(AppError::Config("log_format must be text or json".into()));
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("frontdesk.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn support_address(&self) -> AppResult<EmailAddress> {
+        EmailAddress::parse(&self.mail.support_address)
+            .map_err(|e| AppError::Config(format!("mail.support_address: {e}")))
+    }
+
+    /// The URL of a case page in the portal.
+    pub fn case_url(&self, id: frontdesk_domain::CaseId) -> String {
+        format!("{}/cases/{}", self.public_url.trim_end_matches('/'), id.0)
+    }
+}
+
+impl MailSettings {
+    pub fn transport(&self, data_dir: &Path) -> AppResult<Transport> {
+        match self.transport.as_str() {
+            "maildir" => Maildir::new(data_dir.join("maildir"))
+                .map(Transport::Maildir)
+                .map_err(|e| AppError::Config(format!("maildir: {e}"))),
+            "smtp" => {
+                let tls = match self.smtp_tls.as_str() {
+                    "none" => SmtpTls::None,
+                    "starttls" => SmtpTls::Starttls,
+                    "tls" => SmtpTls::Tls,
+                    other => return Err(AppError::Config(format!("mail.smtp_tls: unknown {other:?}"))),
+                };
+                let config = SmtpConfig {
+                    host: self.smtp_host.clone(),
+                    port: self.smtp_port,
+                    tls,
+                    username: self.smtp_username.clone(),
+                    password: self.smtp_password.as_ref().map(|p| p.expose_secret().to_owned()),
+                    timeout_secs: 30,
+                };
+                Smtp::new(config)
+                    .map(Transport::Smtp)
+                    .map_err(|e| AppError::Config(format!("smtp: {e}")))
+            }
+            other => Err(AppError::Config(format!("mail.transport must be maildir or smtp, not {other:?}"))),
+        }
+    }
+}
+
+impl TimerSettings {
+    pub fn policy(&self) -> AppResult<TimerPolicy> {
+        let policy = TimerPolicy {
+            feedback_first_reminder: parse_duration("timers.feedback_first_reminder", &self.feedback_first_reminder)?,
+            feedback_second_reminder: parse_duration("timers.feedback_second_reminder", &self.feedback_second_reminder)?,
+            feedback_close: parse_duration("timers.feedback_close", &self.feedback_close)?,
+            resolved_close: parse_duration("timers.resolved_close", &self.resolved_close)?,
+        };
+        policy.validate().map_err(AppError::Config)?;
+        Ok(policy)
+    }
+}
+
+/// Parses `<number><unit>` with unit `d`, `h`, `m` or `s`.
+pub fn parse_duration(key: &str, s: &str) -> AppResult<Duration> {
+    let s = s.trim();
+    let bad = || AppError::Config(format!("{key}: {s:?} is not a duration like 3d, 12h, 30m or 45s"));
+    let unit = s.chars().last().ok_or_else(bad)?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
+    let secs = match unit {
+        'd' => n.checked_mul(86_400),
+        'h' => n.checked_mul(3_600),
+        'm' => n.checked_mul(60),
+        's' => Some(n),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    Ok(Duration::seconds(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("k", "3d").ok(), Some(Duration::days(3)));
+        assert_eq!(parse_duration("k", "90s").ok(), Some(Duration::seconds(90)));
+        assert!(parse_duration("k", "3 weeks").is_err());
+        assert!(parse_duration("k", "").is_err());
+    }
+
+    #[test]
+    fn defaults_are_valid_and_secrets_masked() {
+        let mut c = Config::default();
+        c.validate().expect("defaults validate");
+        c.mail.smtp_password = Some(SecretString::from("hunter2"));
+        let shown = serde_json::to_string(&c).expect("serializes");
+        assert!(!shown.contains("hunter2"));
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}
