@@ -60,7 +60,9 @@ impl Caller {
 
     pub fn staff(&self) -> AppResult<StaffCap> {
         if !self.is_staff() {
-            return Err(AppError::Forbidden("this is for frontdesk staff only".into()));
+            return Err(AppError::Forbidden(
+                "this is for frontdesk staff only".into(),
+            ));
         }
         Ok(StaffCap {
             user: self.user.id,
@@ -71,7 +73,9 @@ impl Caller {
 
     pub fn admin(&self) -> AppResult<AdminCap> {
         if !self.user.is_admin {
-            return Err(AppError::Forbidden("this is for administrators only".into()));
+            return Err(AppError::Forbidden(
+                "this is for administrators only".into(),
+            ));
         }
         Ok(AdminCap { user: self.user.id })
     }
@@ -83,7 +87,11 @@ impl Caller {
             return Ok(CaseScope::Staff);
         }
         let p = self.partner()?;
-        Ok(CaseScope::Partner { org: p.org, user: p.user, company: p.company })
+        Ok(CaseScope::Partner {
+            org: p.org,
+            user: p.user,
+            company: p.company,
+        })
     }
 }
 
@@ -96,7 +104,11 @@ impl App {
             .store
             .authenticate(&digest, self.now())
             .await?
-            .ok_or_else(|| AppError::Unauthenticated("the token is invalid or has expired; sign in again".into()))?;
+            .ok_or_else(|| {
+                AppError::Unauthenticated(
+                    "the token is invalid or has expired; sign in again".into(),
+                )
+            })?;
         let memberships = self.store.memberships(user.id).await?;
         let teams = self.store.user_teams(user.id).await?;
         let current = match org.map(str::trim).filter(|s| !s.is_empty()) {
@@ -107,10 +119,17 @@ impl App {
                     .find(|m| m.org.id.0.to_string() == wanted || m.org.code == wanted)
                     .cloned()
                     .ok_or_else(|| {
-                        AppError::Forbidden(format!("you are not a member of organization {wanted:?}"))
+                        AppError::Forbidden(format!(
+                            "you are not a member of organization {wanted:?}"
+                        ))
                     })?,
             ),
         };
-        Ok(Caller { user, memberships, current, teams })
+        Ok(Caller {
+            user,
+            memberships,
+            current,
+            teams,
+        })
     }
 }

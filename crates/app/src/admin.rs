@@ -37,32 +37,54 @@ impl App {
 
     pub async fn create_team(&self, slug: &str, name: &str, kind: TeamKind) -> AppResult<i64> {
         if !is_valid_slug(slug) {
-            return Err(AppError::invalid("slug", "use 2-40 lower-case letters, digits and dashes"));
+            return Err(AppError::invalid(
+                "slug",
+                "use 2-40 lower-case letters, digits and dashes",
+            ));
         }
         let mut tx = self.store.begin().await?;
-        let id = tx.insert_team(slug, name.trim(), kind).await.map_err(conflict("team"))?;
+        let id = tx
+            .insert_team(slug, name.trim(), kind)
+            .await
+            .map_err(conflict("team"))?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub async fn create_organization(&self, org: NewOrganization) -> AppResult<OrgId> {
         if !is_valid_slug(&org.code) {
-            return Err(AppError::invalid("code", "use 2-40 lower-case letters, digits and dashes"));
+            return Err(AppError::invalid(
+                "code",
+                "use 2-40 lower-case letters, digits and dashes",
+            ));
         }
         if org.name.trim().is_empty() {
             return Err(AppError::invalid("name", "must not be empty"));
         }
         if !org.is_buyer && !org.is_seller {
-            return Err(AppError::invalid("profiles", "an organization is a buyer, a seller, or both"));
+            return Err(AppError::invalid(
+                "profiles",
+                "an organization is a buyer, a seller, or both",
+            ));
         }
         let mut tx = self.store.begin().await?;
-        let id = tx.insert_organization(&org, self.now()).await.map_err(conflict("an organization with this code"))?;
+        let id = tx
+            .insert_organization(&org, self.now())
+            .await
+            .map_err(conflict("an organization with this code"))?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn create_user(&self, email: &str, name: &str, password: Option<&str>, admin: bool) -> AppResult<UserId> {
-        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password: Option<&str>,
+        admin: bool,
+    ) -> AppResult<UserId> {
+        let email =
+            EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
         if name.trim().is_empty() {
             return Err(AppError::invalid("name", "must not be empty"));
         }
@@ -88,7 +110,11 @@ impl App {
 
     pub async fn set_membership(&self, user: &str, org: &str, role: MemberRole) -> AppResult<()> {
         let user = self.user_by_email(user).await?;
-        let org = self.store.organization_by_code(org).await?.ok_or(AppError::NotFound("organization"))?;
+        let org = self
+            .store
+            .organization_by_code(org)
+            .await?
+            .ok_or(AppError::NotFound("organization"))?;
         let mut tx = self.store.begin().await?;
         tx.upsert_membership(user, org.id, role, self.now()).await?;
         tx.commit().await?;
@@ -97,7 +123,11 @@ impl App {
 
     pub async fn add_staff(&self, user: &str, team: &str) -> AppResult<()> {
         let user = self.user_by_email(user).await?;
-        let team = self.store.team(team).await?.ok_or(AppError::NotFound("team"))?;
+        let team = self
+            .store
+            .team(team)
+            .await?
+            .ok_or(AppError::NotFound("team"))?;
         let mut tx = self.store.begin().await?;
         tx.add_team_member(team.id, user).await?;
         tx.commit().await?;
@@ -110,8 +140,16 @@ impl App {
         self.issue_token(user, TokenKind::Api, name, None).await
     }
 
-    pub async fn set_company_visibility(&self, org: OrgId, visibility: CompanyVisibility) -> AppResult<()> {
-        let mut current = self.store.organization(org).await?.ok_or(AppError::NotFound("organization"))?;
+    pub async fn set_company_visibility(
+        &self,
+        org: OrgId,
+        visibility: CompanyVisibility,
+    ) -> AppResult<()> {
+        let mut current = self
+            .store
+            .organization(org)
+            .await?
+            .ok_or(AppError::NotFound("organization"))?;
         current.company_visibility = visibility;
         let update = NewOrganization {
             code: current.code,
@@ -129,7 +167,13 @@ impl App {
     }
 
     async fn user_by_email(&self, email: &str) -> AppResult<UserId> {
-        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
-        Ok(self.store.user_by_email(&email).await?.ok_or(AppError::NotFound("user"))?.id)
+        let email =
+            EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+        Ok(self
+            .store
+            .user_by_email(&email)
+            .await?
+            .ok_or(AppError::NotFound("user"))?
+            .id)
     }
 }

@@ -1,8 +1,8 @@
 //! Passwords (argon2id) and bearer secrets (random, stored as SHA-256).
 
 use crate::{App, AppError, AppResult};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use frontdesk_domain::{Duration, EmailAddress, Timestamp, UserId};
 use frontdesk_store::tokens::TokenKind;
@@ -13,7 +13,10 @@ use sha2::{Digest, Sha256};
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> AppResult<String> {
     if password.chars().count() < 8 {
-        return Err(AppError::invalid("password", "must be at least 8 characters"));
+        return Err(AppError::invalid(
+            "password",
+            "must be at least 8 characters",
+        ));
     }
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
@@ -26,7 +29,11 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -35,7 +42,10 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("fd_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "fd_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 /// What is stored in place of a secret.
@@ -75,7 +85,9 @@ impl App {
         };
         let now = self.now();
         let expires = now.plus(Duration::days(self.config.auth.session_days));
-        let secret = self.issue_token(user.id, TokenKind::Session, "sign-in", Some(expires)).await?;
+        let secret = self
+            .issue_token(user.id, TokenKind::Session, "sign-in", Some(expires))
+            .await?;
         tracing::info!(user_id = user.id.0, "signed in");
         Ok((user, secret))
     }
@@ -97,7 +109,8 @@ impl App {
     ) -> AppResult<String> {
         let secret = new_secret();
         let mut tx = self.store.begin().await?;
-        tx.insert_token(&digest(&secret), user, kind, name, self.now(), expires).await?;
+        tx.insert_token(&digest(&secret), user, kind, name, self.now(), expires)
+            .await?;
         tx.commit().await?;
         Ok(secret)
     }

@@ -19,14 +19,20 @@ impl BlobStore {
 
     /// Stores `bytes`; returns (key, sha256 hex). Identical files share a blob.
     pub async fn put(&self, bytes: &[u8]) -> AppResult<(String, String)> {
-        let sha = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let sha = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
         let key = format!("{}/{}", &sha[..2], sha);
         let path = self.root.join(&key);
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             return Ok((key, sha));
         }
         let dir = self.root.join(&sha[..2]);
-        let tmp = self.root.join("tmp").join(format!("{sha}.{}", rand::random::<u64>()));
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{sha}.{}", rand::random::<u64>()));
         let io = |e: std::io::Error| AppError::Internal(format!("storing attachment: {e}"));
         tokio::fs::create_dir_all(&dir).await.map_err(io)?;
         tokio::fs::write(&tmp, bytes).await.map_err(io)?;

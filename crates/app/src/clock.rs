@@ -16,22 +16,36 @@ pub struct Clock {
 
 impl Clock {
     pub fn system() -> Self {
-        Self { base: None, offset: AtomicI64::new(0), adjustable: false }
+        Self {
+            base: None,
+            offset: AtomicI64::new(0),
+            adjustable: false,
+        }
     }
 
     /// The system clock, movable forward with `advance` (`--dev-clock`).
     pub fn dev() -> Self {
-        Self { base: None, offset: AtomicI64::new(0), adjustable: true }
+        Self {
+            base: None,
+            offset: AtomicI64::new(0),
+            adjustable: true,
+        }
     }
 
     /// Frozen at `start` until advanced: for deterministic tests.
     pub fn manual(start: Timestamp) -> Self {
-        Self { base: Some(start.0), offset: AtomicI64::new(0), adjustable: true }
+        Self {
+            base: Some(start.0),
+            offset: AtomicI64::new(0),
+            adjustable: true,
+        }
     }
 
     pub fn now(&self) -> Timestamp {
         let base = self.base.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64)
         });
         Timestamp(base + self.offset.load(Ordering::SeqCst))
     }
@@ -45,7 +59,8 @@ impl Clock {
         if !self.adjustable || seconds < 0 {
             return false;
         }
-        self.offset.fetch_add(seconds.saturating_mul(1000), Ordering::SeqCst);
+        self.offset
+            .fetch_add(seconds.saturating_mul(1000), Ordering::SeqCst);
         true
     }
 }

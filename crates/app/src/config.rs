@@ -6,9 +6,9 @@ use crate::{AppError, AppResult};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use frontdesk_domain::Duration;
+use frontdesk_domain::EmailAddress;
 use frontdesk_domain::cases::TimerPolicy;
 use frontdesk_mail::transport::{Maildir, Smtp, SmtpConfig, SmtpTls, Transport};
-use frontdesk_domain::EmailAddress;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -110,7 +110,10 @@ impl Default for Config {
                 feedback_close: "7d".into(),
                 resolved_close: "7d".into(),
             },
-            limits: Limits { max_body_bytes: 1 << 20, max_upload_bytes: 20 << 20 },
+            limits: Limits {
+                max_body_bytes: 1 << 20,
+                max_upload_bytes: 20 << 20,
+            },
             auth: AuthSettings { session_days: 30 },
         }
     }
@@ -122,12 +125,17 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(AppError::Config(format!("{} does not exist", file.display())));
+                return Err(AppError::Config(format!(
+                    "{} does not exist",
+                    file.display()
+                )));
             }
             figment = figment.merge(Toml::file(file));
         }
         figment = figment.merge(Env::prefixed("FRONTDESK_").split("__"));
-        let config: Config = figment.extract().map_err(|e| AppError::Config(e.to_string()))?;
+        let config: Config = figment
+            .extract()
+            .map_err(|e| AppError::Config(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -136,7 +144,10 @@ impl Config {
         self.timers.policy()?;
         self.support_address()?;
         if !matches!(self.role.as_str(), "all" | "web" | "worker") {
-            return Err(AppError::Config(format!("role must be all, web or worker, not {:?}", self.role)));
+            return Err(AppError::Config(format!(
+                "role must be all, web or worker, not {:?}",
+                self.role
+            )));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(AppError::Config("log_format must be text or json".into()));
@@ -146,7 +157,10 @@ impl Config {
 
     pub fn database_url(&self) -> String {
         if self.database_url.is_empty() {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("frontdesk.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("frontdesk.db").display()
+            )
         } else {
             self.database_url.clone()
         }
@@ -174,21 +188,30 @@ impl MailSettings {
                     "none" => SmtpTls::None,
                     "starttls" => SmtpTls::Starttls,
                     "tls" => SmtpTls::Tls,
-                    other => return Err(AppError::Config(format!("mail.smtp_tls: unknown {other:?}"))),
+                    other => {
+                        return Err(AppError::Config(format!(
+                            "mail.smtp_tls: unknown {other:?}"
+                        )));
+                    }
                 };
                 let config = SmtpConfig {
                     host: self.smtp_host.clone(),
                     port: self.smtp_port,
                     tls,
                     username: self.smtp_username.clone(),
-                    password: self.smtp_password.as_ref().map(|p| p.expose_secret().to_owned()),
+                    password: self
+                        .smtp_password
+                        .as_ref()
+                        .map(|p| p.expose_secret().to_owned()),
                     timeout_secs: 30,
                 };
                 Smtp::new(config)
                     .map(Transport::Smtp)
                     .map_err(|e| AppError::Config(format!("smtp: {e}")))
             }
-            other => Err(AppError::Config(format!("mail.transport must be maildir or smtp, not {other:?}"))),
+            other => Err(AppError::Config(format!(
+                "mail.transport must be maildir or smtp, not {other:?}"
+            ))),
         }
     }
 }
@@ -196,8 +219,14 @@ impl MailSettings {
 impl TimerSettings {
     pub fn policy(&self) -> AppResult<TimerPolicy> {
         let policy = TimerPolicy {
-            feedback_first_reminder: parse_duration("timers.feedback_first_reminder", &self.feedback_first_reminder)?,
-            feedback_second_reminder: parse_duration("timers.feedback_second_reminder", &self.feedback_second_reminder)?,
+            feedback_first_reminder: parse_duration(
+                "timers.feedback_first_reminder",
+                &self.feedback_first_reminder,
+            )?,
+            feedback_second_reminder: parse_duration(
+                "timers.feedback_second_reminder",
+                &self.feedback_second_reminder,
+            )?,
             feedback_close: parse_duration("timers.feedback_close", &self.feedback_close)?,
             resolved_close: parse_duration("timers.resolved_close", &self.resolved_close)?,
         };
@@ -209,7 +238,11 @@ impl TimerSettings {
 /// Parses `<number><unit>` with unit `d`, `h`, `m` or `s`.
 pub fn parse_duration(key: &str, s: &str) -> AppResult<Duration> {
     let s = s.trim();
-    let bad = || AppError::Config(format!("{key}: {s:?} is not a duration like 3d, 12h, 30m or 45s"));
+    let bad = || {
+        AppError::Config(format!(
+            "{key}: {s:?} is not a duration like 3d, 12h, 30m or 45s"
+        ))
+    };
     let unit = s.chars().last().ok_or_else(bad)?;
     let n: i64 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
     let secs = match unit {

@@ -44,7 +44,10 @@ impl App {
     pub async fn build(config: Config, clock: Clock) -> AppResult<Self> {
         let config = Arc::new(config);
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            AppError::Config(format!("cannot create data directory {}: {e}", config.data_dir.display()))
+            AppError::Config(format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ))
         })?;
         let store = Store::connect(&config.database_url()).await?;
         store.migrate().await?;

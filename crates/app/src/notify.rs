@@ -38,7 +38,10 @@ pub(crate) fn notice_kind(n: Notice) -> String {
 
 impl App {
     fn mail_domain(&self) -> String {
-        self.config.support_address().map(|a| a.domain().to_owned()).unwrap_or_else(|_| "frontdesk.localhost".into())
+        self.config
+            .support_address()
+            .map(|a| a.domain().to_owned())
+            .unwrap_or_else(|_| "frontdesk.localhost".into())
     }
 
     /// The mail for `notice` about `case`, or `None` when nobody is to get it.
@@ -62,8 +65,10 @@ impl App {
                 all
             }
         };
-        let recipients: Vec<String> =
-            recipients.into_iter().filter(|r| EmailAddress::parse(r).is_ok()).collect();
+        let recipients: Vec<String> = recipients
+            .into_iter()
+            .filter(|r| EmailAddress::parse(r).is_ok())
+            .collect();
         if recipients.is_empty() {
             return None;
         }
@@ -97,8 +102,11 @@ impl App {
 
 /// A case's own thread root, preceded by the root of the case it reopens.
 fn thread_references(case: &CaseRecord, domain: &str) -> Vec<String> {
-    let mut refs: Vec<String> =
-        case.reopened_from.iter().map(|c: &CaseId| thread_root(*c, domain)).collect();
+    let mut refs: Vec<String> = case
+        .reopened_from
+        .iter()
+        .map(|c: &CaseId| thread_root(*c, domain))
+        .collect();
     refs.push(thread_root(case.id, domain));
     refs
 }

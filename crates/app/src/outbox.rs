@@ -37,7 +37,9 @@ impl App {
                             .flatten()
                             .map(|s| self.now().plus(Duration::seconds(*s)));
                         tracing::warn!(outbox_id = mail.id, attempt, permanent, error = %error, "mail delivery failed");
-                        self.store.mark_mail_failed(mail.id, &error, retry_at).await?;
+                        self.store
+                            .mark_mail_failed(mail.id, &error, retry_at)
+                            .await?;
                     }
                 }
             }
@@ -45,10 +47,20 @@ impl App {
     }
 
     async fn deliver_one(&self, mail: &OutboxMail) -> Result<(), (String, bool)> {
-        let support = self.config.support_address().map_err(|e| (e.to_string(), false))?;
-        let to: Vec<EmailAddress> = mail.recipients.iter().filter_map(|r| EmailAddress::parse(r).ok()).collect();
+        let support = self
+            .config
+            .support_address()
+            .map_err(|e| (e.to_string(), false))?;
+        let to: Vec<EmailAddress> = mail
+            .recipients
+            .iter()
+            .filter_map(|r| EmailAddress::parse(r).ok())
+            .collect();
         let outgoing = OutgoingMail {
-            from: Sender { name: self.config.mail.from_name.clone(), address: support.clone() },
+            from: Sender {
+                name: self.config.mail.from_name.clone(),
+                address: support.clone(),
+            },
             to,
             reply_to: mail.case_id.map(|c| reply_address(&support, c)),
             subject: mail.subject.clone(),
@@ -58,7 +70,8 @@ impl App {
             in_reply_to: mail.in_reply_to.clone(),
             references: mail.references.clone(),
         };
-        let date = UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(mail.created_at.0).unwrap_or(0));
+        let date = UNIX_EPOCH
+            + std::time::Duration::from_millis(u64::try_from(mail.created_at.0).unwrap_or(0));
         let message = build(&outgoing, date).map_err(|e| (e.to_string(), true))?;
         self.transport
             .deliver(&format!("outbox-{}", mail.id), &message)

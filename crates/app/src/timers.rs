@@ -28,7 +28,10 @@ impl App {
                 let Some(case) = tx.case_for_update(CaseScope::Staff, timer.case_id).await? else {
                     continue;
                 };
-                let event = Event::TimerFired { kind: timer.kind, epoch: timer.epoch };
+                let event = Event::TimerFired {
+                    kind: timer.kind,
+                    epoch: timer.epoch,
+                };
                 let transition = match decide(case.state(), event, now, &self.policy) {
                     Ok(t) => t,
                     Err(Rejection::StaleTimer) => continue,
@@ -37,7 +40,8 @@ impl App {
                         continue;
                     }
                 };
-                let detail = serde_json::json!({ "timer": timer.kind.as_str(), "due_at": timer.due_at.0 });
+                let detail =
+                    serde_json::json!({ "timer": timer.kind.as_str(), "due_at": timer.due_at.0 });
                 let change = Change {
                     case: &case,
                     transition,

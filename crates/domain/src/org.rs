@@ -52,7 +52,10 @@ impl CompanyVisibility {
     }
     /// Whether a member with `role` sees every case of the organization.
     pub fn allows(self, role: MemberRole) -> bool {
-        matches!((self, role), (Self::Members, _) | (Self::Admins, MemberRole::Admin))
+        matches!(
+            (self, role),
+            (Self::Members, _) | (Self::Admins, MemberRole::Admin)
+        )
     }
 }
 
@@ -84,7 +87,8 @@ impl TeamKind {
 /// dashes, 2 to 40 characters.
 pub fn is_valid_slug(s: &str) -> bool {
     (2..=40).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }

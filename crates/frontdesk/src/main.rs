@@ -1,1 +1,311 @@
-fn main() {}
+//! `frontdesk`: serve, migrate, demo and administration commands.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use frontdesk_app::Config;
+use frontdesk_domain::org::{CompanyVisibility, MemberRole};
+use frontdesk_store::orgs::NewOrganization;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "frontdesk",
+    version,
+    about = "Support and partner-connectivity portal"
+)]
+struct Cli {
+    /// A TOML configuration file (then FRONTDESK_* variables override it).
+    #[arg(long, global = true, env = "FRONTDESK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, maildir, attachments).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// `postgres://…` to use PostgreSQL instead of SQLite.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server and the workers.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a demo data directory with believable data and serve it.
+    Demo {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Seed and exit instead of serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Users, memberships, staff and tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Adds POST /api/v1/dev/clock to move time (administrators only).
+    #[arg(long)]
+    dev_clock: bool,
+    /// all (default), web or worker.
+    #[arg(long)]
+    role: Option<String>,
+    /// Log as JSON lines.
+    #[arg(long)]
+    json_logs: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Create an organization.
+    Create {
+        /// Short code, e.g. `acme-travel`.
+        code: String,
+        name: String,
+        #[arg(long)]
+        buyer: bool,
+        #[arg(long)]
+        seller: bool,
+        #[arg(long)]
+        contract: bool,
+        #[arg(long)]
+        inactive: bool,
+        /// Show the Company cases tab to admins only.
+        #[arg(long)]
+        company_tab_admins_only: bool,
+    },
+    /// List organizations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user (password from FRONTDESK_NEW_PASSWORD or --password).
+    Create {
+        email: String,
+        name: String,
+        #[arg(long, env = "FRONTDESK_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Add a user to an organization (or change their role).
+    Member {
+        email: String,
+        org: String,
+        #[arg(long, default_value = "member", value_parser = ["member", "admin"])]
+        role: String,
+    },
+    /// Put a user in a staff team.
+    Staff { email: String, team: String },
+    /// Create an API token for a user; printed once.
+    Token {
+        email: String,
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+}
+
+fn init_logs(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("FRONTDESK_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir.clone_from(dir);
+    }
+    if let Some(url) = &cli.database_url {
+        config.database_url.clone_from(url);
+    }
+    Ok(config)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = load_config(&cli)?;
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(listen) = args.listen {
+                config.listen = listen;
+            }
+            if let Some(role) = args.role {
+                config.role = role;
+            }
+            config.dev_clock |= args.dev_clock;
+            if args.json_logs {
+                config.log_format = "json".into();
+            }
+            config.validate()?;
+            init_logs(config.log_format == "json");
+            let app = frontdesk::build(config).await?;
+            let listener = if app.config.role == "worker" {
+                None
+            } else {
+                let l = tokio::net::TcpListener::bind(&app.config.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", app.config.listen))?;
+                tracing::info!(address = %app.config.listen, database = app.store.backend().name(), dev_clock = app.config.dev_clock, "frontdesk serving");
+                Some(l)
+            };
+            frontdesk::run(app, listener, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            init_logs(false);
+            let app = frontdesk::build(config).await?;
+            println!("migrations applied ({})", app.store.backend().name());
+            Ok(())
+        }
+        Command::Demo { port, no_serve } => {
+            init_logs(false);
+            if cli.data_dir.is_none() {
+                config.data_dir = PathBuf::from("demo-data");
+            }
+            config.dev_clock = true;
+            config.listen = format!("127.0.0.1:{port}");
+            config.public_url = format!("http://127.0.0.1:{port}");
+            let app = frontdesk::build(config).await?;
+            let seeded = frontdesk::demo::seed(&app).await?;
+            frontdesk::demo::print_sign_ins(&app, seeded);
+            if no_serve {
+                return Ok(());
+            }
+            let listener = tokio::net::TcpListener::bind(&app.config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", app.config.listen))?;
+            println!(
+                "\nfrontdesk demo on {} (Ctrl-C to stop)",
+                app.config.public_url
+            );
+            frontdesk::run(app, Some(listener), shutdown_signal()).await
+        }
+        Command::Org(cmd) => {
+            let app = frontdesk::build(config).await?;
+            match cmd {
+                OrgCommand::Create {
+                    code,
+                    name,
+                    buyer,
+                    seller,
+                    contract,
+                    inactive,
+                    company_tab_admins_only,
+                } => {
+                    let id = app
+                        .create_organization(NewOrganization {
+                            code,
+                            name,
+                            is_buyer: buyer,
+                            is_seller: seller,
+                            active: !inactive,
+                            commercial_contract: contract,
+                            company_visibility: if company_tab_admins_only {
+                                CompanyVisibility::Admins
+                            } else {
+                                CompanyVisibility::Members
+                            },
+                        })
+                        .await?;
+                    println!("organization {} created", id.0);
+                }
+                OrgCommand::List => {
+                    for o in app.store.organizations().await? {
+                        println!(
+                            "{:>5}  {:<24} {:<32} buyer={} seller={} active={} contract={}",
+                            o.id.0,
+                            o.code,
+                            o.name,
+                            o.is_buyer,
+                            o.is_seller,
+                            o.active,
+                            o.commercial_contract
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::User(cmd) => {
+            let app = frontdesk::build(config).await?;
+            match cmd {
+                UserCommand::Create {
+                    email,
+                    name,
+                    password,
+                    admin,
+                } => {
+                    let id = app
+                        .create_user(&email, &name, password.as_deref(), admin)
+                        .await?;
+                    println!("user {} created", id.0);
+                }
+                UserCommand::Member { email, org, role } => {
+                    let role = MemberRole::parse(&role).context("role must be member or admin")?;
+                    app.set_membership(&email, &org, role).await?;
+                    println!("{email} is now {} of {org}", role.as_str());
+                }
+                UserCommand::Staff { email, team } => {
+                    app.add_staff(&email, &team).await?;
+                    println!("{email} is now in team {team}");
+                }
+                UserCommand::Token { email, name } => {
+                    let token = app.create_api_token(&email, &name).await?;
+                    println!("{token}");
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -64,7 +64,9 @@ impl Tx {
                     Some(u) => sql.bind(Param::Int(u.0)),
                     None => sql.push("NULL"),
                 };
-                sql.push(", ").bind(Param::Text(e.actor.to_owned())).push(", ");
+                sql.push(", ")
+                    .bind(Param::Text(e.actor.to_owned()))
+                    .push(", ");
                 sql.bind(Param::Text(e.kind.to_owned())).push(", ");
                 sql.bind(Param::Text(e.detail.to_string())).push(", ");
                 sql.bind(Param::Int(now.0)).push(")");

@@ -12,7 +12,11 @@ use sqlx::any::AnyRow;
 pub enum CaseScope {
     /// A partner acting in one organization. `company` is whether they may
     /// see every case of it, or only the ones they requested or take part in.
-    Partner { org: OrgId, user: UserId, company: bool },
+    Partner {
+        org: OrgId,
+        user: UserId,
+        company: bool,
+    },
     /// Staff see every organization.
     Staff,
 }
@@ -25,9 +29,11 @@ impl CaseScope {
                 sql.push(" AND c.org_id = ").bind(Param::Int(org.0));
                 if mine_only || !company {
                     sql.push(" AND (c.requester_id = ").bind(Param::Int(user.0));
-                    sql.push(" OR c.id IN (SELECT p.case_id FROM case_participants p WHERE p.user_id = ")
-                        .bind(Param::Int(user.0))
-                        .push("))");
+                    sql.push(
+                        " OR c.id IN (SELECT p.case_id FROM case_participants p WHERE p.user_id = ",
+                    )
+                    .bind(Param::Int(user.0))
+                    .push("))");
                 }
             }
             Self::Staff => {}
@@ -60,7 +66,10 @@ pub struct CaseRecord {
 
 impl CaseRecord {
     pub fn state(&self) -> CaseState {
-        CaseState { status: self.status, epoch: self.epoch }
+        CaseState {
+            status: self.status,
+            epoch: self.epoch,
+        }
     }
 }
 
@@ -236,21 +245,33 @@ impl Store {
             }
             StatusFilter::All => {}
             StatusFilter::Is(s) => {
-                sql.push(if s.is_closed() { " AND c.closed = TRUE" } else { " AND c.closed = FALSE" });
-                sql.push(" AND c.status = ").bind(Param::Text(s.as_str().to_owned()));
+                sql.push(if s.is_closed() {
+                    " AND c.closed = TRUE"
+                } else {
+                    " AND c.closed = FALSE"
+                });
+                sql.push(" AND c.status = ")
+                    .bind(Param::Text(s.as_str().to_owned()));
             }
         }
         if let Some(category) = q.category {
-            sql.push(" AND c.category = ").bind(Param::Text(category.as_str().to_owned()));
+            sql.push(" AND c.category = ")
+                .bind(Param::Text(category.as_str().to_owned()));
         }
         if let Some(id) = q.id {
             sql.push(" AND c.id = ").bind(Param::Int(id.0));
         }
         if let Some(text) = &q.subject {
             let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            sql.push(" AND LOWER(c.subject) LIKE ").bind(Param::Text(pattern)).push(" ESCAPE '\\'");
+            sql.push(" AND LOWER(c.subject) LIKE ")
+                .bind(Param::Text(pattern))
+                .push(" ESCAPE '\\'");
         }
-        let (cmp, dir) = if q.descending { ("<", "DESC") } else { (">", "ASC") };
+        let (cmp, dir) = if q.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
         if let Some((key, id)) = q.after {
             sql.push(&format!(" AND (c.{col}, c.id) {cmp} ("))
                 .bind(Param::Int(key))
@@ -262,7 +283,10 @@ impl Store {
         sql.push(&format!(" ORDER BY c.{col} {dir}, c.id {dir} LIMIT "))
             .bind(Param::Int(limit + 1));
         let rows = sql.query().fetch_all(&self.read).await?;
-        let mut items = rows.iter().map(summary_from).collect::<StoreResult<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(summary_from)
+            .collect::<StoreResult<Vec<_>>>()?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|c| (q.sort.key_of(c), c.id.0))
@@ -279,7 +303,9 @@ impl Store {
         )
         .fetch_all(&self.read)
         .await?;
-        rows.iter().map(|r| Ok((text(r, "team")?, int(r, "n")?))).collect()
+        rows.iter()
+            .map(|r| Ok((text(r, "team")?, int(r, "n")?)))
+            .collect()
     }
 
     pub async fn participants(&self, case: CaseId) -> StoreResult<Vec<Participant>> {
@@ -295,7 +321,9 @@ impl Store {
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,7 +348,11 @@ impl Tx {
         scope: CaseScope,
         id: CaseId,
     ) -> StoreResult<Option<CaseRecord>> {
-        let lock = if self.backend.for_update().is_empty() { "" } else { " FOR UPDATE OF c" };
+        let lock = if self.backend.for_update().is_empty() {
+            ""
+        } else {
+            " FOR UPDATE OF c"
+        };
         let sql = one_case_sql(scope, id, lock);
         let row = sql.query().fetch_optional(self.conn()).await?;
         row.as_ref().map(case_from).transpose()
@@ -433,11 +465,11 @@ impl Tx {
     }
 
     pub async fn participant_emails(&mut self, case: CaseId) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query("SELECT email FROM case_participants WHERE case_id = $1 ORDER BY email")
-            .bind(case.0)
-            .fetch_all(self.conn())
-            .await?;
+        let rows =
+            sqlx::query("SELECT email FROM case_participants WHERE case_id = $1 ORDER BY email")
+                .bind(case.0)
+                .fetch_all(self.conn())
+                .await?;
         rows.iter().map(|r| text(r, "email")).collect()
     }
 }
-

@@ -122,7 +122,11 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        Ok(Self { read, write, backend })
+        Ok(Self {
+            read,
+            write,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -143,7 +147,10 @@ impl Store {
             Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.write.begin().await?,
         };
-        Ok(Tx { tx, backend: self.backend })
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+        })
     }
 
     /// For readiness probes.
@@ -162,10 +169,16 @@ impl Store {
 #[derive(Debug)]
 struct Embedded(Backend);
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
 
 type BoxDynError = Box<dyn std::error::Error + Send + Sync>;
 

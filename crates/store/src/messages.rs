@@ -119,7 +119,8 @@ impl Store {
     }
 
     pub async fn attachments(&self, case: CaseId) -> StoreResult<Vec<AttachmentRecord>> {
-        let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE case_id = $1 ORDER BY id");
+        let sql =
+            format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE case_id = $1 ORDER BY id");
         let rows = sqlx::query(&sql).bind(case.0).fetch_all(&self.read).await?;
         rows.iter().map(attachment_from).collect()
     }
@@ -129,14 +130,23 @@ impl Store {
         case: CaseId,
         id: AttachmentId,
     ) -> StoreResult<Option<AttachmentRecord>> {
-        let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE case_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(case.0).bind(id.0).fetch_optional(&self.read).await?;
+        let sql =
+            format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE case_id = $1 AND id = $2");
+        let row = sqlx::query(&sql)
+            .bind(case.0)
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(attachment_from).transpose()
     }
 }
 
 impl Tx {
-    pub async fn insert_message(&mut self, m: &NewMessage, now: Timestamp) -> StoreResult<MessageId> {
+    pub async fn insert_message(
+        &mut self,
+        m: &NewMessage,
+        now: Timestamp,
+    ) -> StoreResult<MessageId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO case_messages (case_id, author_id, author_name, author_email, side, \
              internal, body, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \

@@ -80,13 +80,19 @@ impl Store {
 
     pub async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.id = $1");
-        let row = sqlx::query(&sql).bind(id.0).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(org_from).transpose()
     }
 
     pub async fn organization_by_code(&self, code: &str) -> StoreResult<Option<Organization>> {
         let sql = format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.code = $1");
-        let row = sqlx::query(&sql).bind(code).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(code)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(org_from).transpose()
     }
 
@@ -98,7 +104,12 @@ impl Store {
         );
         let rows = sqlx::query(&sql).bind(user.0).fetch_all(&self.read).await?;
         rows.iter()
-            .map(|r| Ok(Membership { org: org_from(r)?, role: parsed(r, "role", MemberRole::parse)? }))
+            .map(|r| {
+                Ok(Membership {
+                    org: org_from(r)?,
+                    role: parsed(r, "role", MemberRole::parse)?,
+                })
+            })
             .collect()
     }
 
@@ -211,7 +222,12 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn insert_team(&mut self, slug: &str, name: &str, kind: TeamKind) -> StoreResult<i64> {
+    pub async fn insert_team(
+        &mut self,
+        slug: &str,
+        name: &str,
+        kind: TeamKind,
+    ) -> StoreResult<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO teams (slug, name, kind) VALUES ($1, $2, $3) RETURNING id",
         )

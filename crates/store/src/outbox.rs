@@ -108,12 +108,14 @@ impl Store {
             sql.push(" AND case_id = ").bind(Param::Int(case.0));
         }
         if let Some(status) = q.status {
-            sql.push(" AND status = ").bind(Param::Text(status.as_str().to_owned()));
+            sql.push(" AND status = ")
+                .bind(Param::Text(status.as_str().to_owned()));
         }
         if let Some(id) = q.before_id {
             sql.push(" AND id < ").bind(Param::Int(id));
         }
-        sql.push(" ORDER BY id DESC LIMIT ").bind(Param::Int(i64::from(q.limit.clamp(1, 200))));
+        sql.push(" ORDER BY id DESC LIMIT ")
+            .bind(Param::Int(i64::from(q.limit.clamp(1, 200))));
         let rows = sql.query().fetch_all(&self.read).await?;
         rows.iter().map(mail_from).collect()
     }
@@ -140,7 +142,10 @@ impl Store {
             .fetch_all(tx.conn())
             .await?;
         tx.commit().await?;
-        let mut mails = rows.iter().map(mail_from).collect::<StoreResult<Vec<_>>>()?;
+        let mut mails = rows
+            .iter()
+            .map(mail_from)
+            .collect::<StoreResult<Vec<_>>>()?;
         mails.sort_by_key(|m| m.id);
         Ok(mails)
     }

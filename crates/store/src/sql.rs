@@ -52,7 +52,10 @@ pub(crate) struct SqlBuilder {
 
 impl SqlBuilder {
     pub fn new(head: &str) -> Self {
-        Self { sql: head.to_owned(), params: Vec::new() }
+        Self {
+            sql: head.to_owned(),
+            params: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Self {

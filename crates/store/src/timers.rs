@@ -66,9 +66,13 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn schedule_timers(&mut self, timers: &[(CaseId, TimerKind, i64, Timestamp)]) -> StoreResult<()> {
+    pub async fn schedule_timers(
+        &mut self,
+        timers: &[(CaseId, TimerKind, i64, Timestamp)],
+    ) -> StoreResult<()> {
         for chunk in timers.chunks(500) {
-            let mut sql = SqlBuilder::new("INSERT INTO timers (case_id, kind, epoch, due_at) VALUES ");
+            let mut sql =
+                SqlBuilder::new("INSERT INTO timers (case_id, kind, epoch, due_at) VALUES ");
             for (i, (case, kind, epoch, due)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.bind(Param::Int(case.0)).push(", ");
@@ -89,8 +93,15 @@ impl Tx {
              ORDER BY due_at, id LIMIT $2{}) RETURNING id, case_id, kind, epoch, due_at",
             self.backend.skip_locked()
         );
-        let rows = sqlx::query(&sql).bind(now.0).bind(limit).fetch_all(self.conn()).await?;
-        let mut timers = rows.iter().map(timer_from).collect::<StoreResult<Vec<_>>>()?;
+        let rows = sqlx::query(&sql)
+            .bind(now.0)
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        let mut timers = rows
+            .iter()
+            .map(timer_from)
+            .collect::<StoreResult<Vec<_>>>()?;
         timers.sort_by_key(|t| (t.due_at, t.id));
         Ok(timers)
     }

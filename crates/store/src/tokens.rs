@@ -42,7 +42,11 @@ impl Store {
              WHERE t.token_hash = $1 AND u.active = TRUE \
              AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
-        let row = sqlx::query(&sql).bind(digest).bind(now.0).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(digest)
+            .bind(now.0)
+            .fetch_optional(&self.read)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let info = TokenInfo {
             id: int(&row, "token_id")?,
@@ -89,10 +93,11 @@ impl Tx {
 
     /// Drops expired sessions (housekeeping).
     pub async fn purge_expired_tokens(&mut self, now: Timestamp) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= $1")
-            .bind(now.0)
-            .execute(self.conn())
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= $1")
+                .bind(now.0)
+                .execute(self.conn())
+                .await?;
         Ok(done.rows_affected())
     }
 }

@@ -35,13 +35,19 @@ pub(crate) fn user_from(row: &AnyRow) -> StoreResult<User> {
 impl Store {
     pub async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row = sqlx::query(&sql).bind(id.0).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(user_from).transpose()
     }
 
     pub async fn user_by_email(&self, email: &EmailAddress) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
-        let row = sqlx::query(&sql).bind(email.as_str()).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(email.as_str())
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(user_from).transpose()
     }
 
@@ -90,7 +96,11 @@ impl Tx {
         let mut found = Vec::new();
         for email in emails {
             let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
-            if let Some(row) = sqlx::query(&sql).bind(email).fetch_optional(self.conn()).await? {
+            if let Some(row) = sqlx::query(&sql)
+                .bind(email)
+                .fetch_optional(self.conn())
+                .await?
+            {
                 found.push(user_from(&row)?);
             }
         }

@@ -5,9 +5,9 @@ use crate::notify::NoticeInput;
 use crate::{App, AppError, AppResult, Caller};
 use frontdesk_domain::cases::{self, Actor, CaseStatus, Event, Notice, check_reopen, decide};
 use frontdesk_domain::{CaseId, EmailAddress, MessageId, UserId};
+use frontdesk_store::Tx;
 use frontdesk_store::cases::{CaseRecord, NewCase};
 use frontdesk_store::messages::NewMessage;
-use frontdesk_store::Tx;
 
 /// The field a staff-only change writes besides the lifecycle.
 #[derive(Debug)]
@@ -19,7 +19,11 @@ enum StaffWrite {
 fn actor_of(caller: &Caller) -> ActorRef {
     ActorRef {
         id: Some(caller.user.id),
-        side: if caller.is_staff() { Actor::Staff } else { Actor::Partner },
+        side: if caller.is_staff() {
+            Actor::Staff
+        } else {
+            Actor::Partner
+        },
         name: caller.user.name.clone(),
         email: Some(caller.user.email.clone()),
     }
@@ -28,7 +32,9 @@ fn actor_of(caller: &Caller) -> ActorRef {
 impl App {
     async fn locked_case(&self, tx: &mut Tx, caller: &Caller, id: CaseId) -> AppResult<CaseRecord> {
         let scope = caller.case_scope()?;
-        tx.case_for_update(scope, id).await?.ok_or(AppError::NotFound("case"))
+        tx.case_for_update(scope, id)
+            .await?
+            .ok_or(AppError::NotFound("case"))
     }
 
     /// A public message (partner or staff) or an internal note (staff only).
@@ -77,7 +83,19 @@ impl App {
         };
         let kind = if internal { "internal_note" } else { "message" };
         let detail = serde_json::json!({ "message_id": message_id.0 });
-        self.apply(&mut tx, Change { case: &case, transition, actor: &actor, kind, detail, notice }, now).await?;
+        self.apply(
+            &mut tx,
+            Change {
+                case: &case,
+                transition,
+                actor: &actor,
+                kind,
+                detail,
+                notice,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.wake.notify_one();
         Ok(message_id)
@@ -85,18 +103,33 @@ impl App {
 
     /// Adds someone by email; by the partner side it counts as a comment.
     /// Returns false when the address was already a participant.
-    pub async fn add_participant(&self, caller: &Caller, id: CaseId, email: &str) -> AppResult<bool> {
-        let email = EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
+    pub async fn add_participant(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        email: &str,
+    ) -> AppResult<bool> {
+        let email =
+            EmailAddress::parse(email).map_err(|e| AppError::invalid("email", e.to_string()))?;
         let actor = actor_of(caller);
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
         if email.as_str() == case.requester_email {
-            return Err(AppError::Conflict(format!("{email} is the requester of this case")));
+            return Err(AppError::Conflict(format!(
+                "{email} is the requester of this case"
+            )));
         }
-        let transition = decide(case.state(), Event::ParticipantAdded { by: actor.side }, now, &self.policy)
-            .map_err(refused)?;
-        let people = self.link_participants(&mut tx, case.org_id, std::slice::from_ref(&email)).await?;
+        let transition = decide(
+            case.state(),
+            Event::ParticipantAdded { by: actor.side },
+            now,
+            &self.policy,
+        )
+        .map_err(refused)?;
+        let people = self
+            .link_participants(&mut tx, case.org_id, std::slice::from_ref(&email))
+            .await?;
         let added = tx.add_participants(case.id, &people, actor.id, now).await?;
         if added.is_empty() {
             return Ok(false);
@@ -107,8 +140,19 @@ impl App {
             ..NoticeInput::default()
         };
         let detail = serde_json::json!({ "email": email.as_str() });
-        self.apply(&mut tx, Change { case: &case, transition, actor: &actor, kind: "participant_added", detail, notice }, now)
-            .await?;
+        self.apply(
+            &mut tx,
+            Change {
+                case: &case,
+                transition,
+                actor: &actor,
+                kind: "participant_added",
+                detail,
+                notice,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.wake.notify_one();
         Ok(true)
@@ -123,10 +167,25 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
-        let transition = decide(case.state(), Event::PartnerClose, now, &self.policy).map_err(refused)?;
-        let notice = NoticeInput { author: Some(actor.name.clone()), ..NoticeInput::default() };
-        self.apply(&mut tx, Change { case: &case, transition, actor: &actor, kind: "closed", detail: serde_json::json!({}), notice }, now)
-            .await?;
+        let transition =
+            decide(case.state(), Event::PartnerClose, now, &self.policy).map_err(refused)?;
+        let notice = NoticeInput {
+            author: Some(actor.name.clone()),
+            ..NoticeInput::default()
+        };
+        self.apply(
+            &mut tx,
+            Change {
+                case: &case,
+                transition,
+                actor: &actor,
+                kind: "closed",
+                detail: serde_json::json!({}),
+                notice,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.wake.notify_one();
         Ok(())
@@ -142,12 +201,19 @@ impl App {
         message: Option<&str>,
     ) -> AppResult<()> {
         let staff = caller.staff()?;
-        let message = message.map(str::trim).filter(|m| !m.is_empty()).map(|m| cases::body("message", m)).transpose()?;
+        let message = message
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(|m| cases::body("message", m))
+            .transpose()?;
         let actor = actor_of(caller);
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
-        let event = Event::SetStatus { to, with_message: message.is_some() };
+        let event = Event::SetStatus {
+            to,
+            with_message: message.is_some(),
+        };
         let transition = decide(case.state(), event, now, &self.policy).map_err(refused)?;
         if let Some(text) = &message {
             tx.insert_message(
@@ -165,17 +231,37 @@ impl App {
             )
             .await?;
         }
-        let notice = NoticeInput { body: message, author: Some(staff.name.clone()), ..NoticeInput::default() };
+        let notice = NoticeInput {
+            body: message,
+            author: Some(staff.name.clone()),
+            ..NoticeInput::default()
+        };
         let detail = serde_json::json!({ "to": to.as_str() });
-        self.apply(&mut tx, Change { case: &case, transition, actor: &actor, kind: "status_set", detail, notice }, now)
-            .await?;
+        self.apply(
+            &mut tx,
+            Change {
+                case: &case,
+                transition,
+                actor: &actor,
+                kind: "status_set",
+                detail,
+                notice,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.wake.notify_one();
         Ok(())
     }
 
     /// Gives the case to a staff member, or takes it back with `None`.
-    pub async fn assign(&self, caller: &Caller, id: CaseId, assignee: Option<UserId>) -> AppResult<()> {
+    pub async fn assign(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        assignee: Option<UserId>,
+    ) -> AppResult<()> {
         caller.staff()?;
         if let Some(user) = assignee {
             let is_staff = match self.store.user(user).await? {
@@ -187,16 +273,36 @@ impl App {
             }
         }
         let detail = serde_json::json!({ "assignee_id": assignee.map(|u| u.0) });
-        self.staff_change(caller, id, Event::Assign, "assigned", detail, StaffWrite::Assignee(assignee)).await
+        self.staff_change(
+            caller,
+            id,
+            Event::Assign,
+            "assigned",
+            detail,
+            StaffWrite::Assignee(assignee),
+        )
+        .await
     }
 
     /// Hands the case to another team (a product team for escalations).
     /// Partners keep seeing "In progress" and get no mail.
     pub async fn escalate(&self, caller: &Caller, id: CaseId, team: &str) -> AppResult<()> {
         caller.staff()?;
-        let team = self.store.team(team).await?.ok_or_else(|| AppError::invalid("team", format!("no team {team:?}")))?;
+        let team = self
+            .store
+            .team(team)
+            .await?
+            .ok_or_else(|| AppError::invalid("team", format!("no team {team:?}")))?;
         let detail = serde_json::json!({ "team": team.slug });
-        self.staff_change(caller, id, Event::Escalate, "escalated", detail, StaffWrite::Team(team.slug)).await
+        self.staff_change(
+            caller,
+            id,
+            Event::Escalate,
+            "escalated",
+            detail,
+            StaffWrite::Team(team.slug),
+        )
+        .await
     }
 
     async fn staff_change(
@@ -217,8 +323,19 @@ impl App {
             StaffWrite::Assignee(user) => tx.set_case_assignee(case.id, user).await?,
             StaffWrite::Team(team) => tx.set_case_team(case.id, &team).await?,
         }
-        self.apply(&mut tx, Change { case: &case, transition, actor: &actor, kind, detail, notice: NoticeInput::default() }, now)
-            .await?;
+        self.apply(
+            &mut tx,
+            Change {
+                case: &case,
+                transition,
+                actor: &actor,
+                kind,
+                detail,
+                notice: NoticeInput::default(),
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -232,9 +349,16 @@ impl App {
         let case = self.locked_case(&mut tx, caller, id).await?;
         check_reopen(case.state()).map_err(refused)?;
         if let Some(existing) = case.reopened_as {
-            return Err(AppError::Conflict(format!("case #{} was already reopened as #{}", case.id.0, existing.0)));
+            return Err(AppError::Conflict(format!(
+                "case #{} was already reopened as #{}",
+                case.id.0, existing.0
+            )));
         }
-        let requester = if actor.side == Actor::Partner { caller.user.id } else { case.requester_id };
+        let requester = if actor.side == Actor::Partner {
+            caller.user.id
+        } else {
+            case.requester_id
+        };
         let new = NewCase {
             org_id: case.org_id,
             category: case.category,
@@ -255,8 +379,19 @@ impl App {
         {
             participants.push(original);
         }
-        participants.retain(|p| Some(p.as_str()) != actor.email.as_deref() || requester != caller.user.id);
-        let new_id = self.open_case(&mut tx, &new, &participants, &actor, Notice::Reopened, "reopened_from", now).await?;
+        participants
+            .retain(|p| Some(p.as_str()) != actor.email.as_deref() || requester != caller.user.id);
+        let new_id = self
+            .open_case(
+                &mut tx,
+                &new,
+                &participants,
+                &actor,
+                Notice::Reopened,
+                "reopened_from",
+                now,
+            )
+            .await?;
         tx.set_reopened_as(case.id, new_id).await?;
         tx.record_events(
             &[frontdesk_store::audit::NewEvent {
@@ -274,4 +409,3 @@ impl App {
         Ok(new_id)
     }
 }
-

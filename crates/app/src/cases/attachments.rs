@@ -24,7 +24,11 @@ pub fn clean_file_name(raw: &str) -> String {
         .take(200)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() { "attachment".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "attachment".into()
+    } else {
+        cleaned
+    }
 }
 
 impl App {
@@ -47,28 +51,48 @@ impl App {
             )));
         }
         let name = clean_file_name(file_name);
-        let content_type = if content_type.is_empty() || content_type.len() > 100 || content_type.contains(['\r', '\n']) {
+        let content_type = if content_type.is_empty()
+            || content_type.len() > 100
+            || content_type.contains(['\r', '\n'])
+        {
             "application/octet-stream"
         } else {
             content_type
         };
         // Check before writing bytes, then again under the lock.
-        let case = self.store.case(scope, id).await?.ok_or(AppError::NotFound("case"))?;
+        let case = self
+            .store
+            .case(scope, id)
+            .await?
+            .ok_or(AppError::NotFound("case"))?;
         if case.status.is_closed() {
             return Err(refused(Rejection::Closed));
         }
         let (key, sha) = self.blobs.put(bytes).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let case = tx.case_for_update(scope, id).await?.ok_or(AppError::NotFound("case"))?;
+        let case = tx
+            .case_for_update(scope, id)
+            .await?
+            .ok_or(AppError::NotFound("case"))?;
         if case.status.is_closed() {
             return Err(refused(Rejection::Closed));
         }
         let size = i64::try_from(bytes.len()).map_err(|e| AppError::Internal(e.to_string()))?;
         let att = tx
-            .insert_attachment(case.id, &name, content_type, size, &sha, &key, Some(caller.user.id), now)
+            .insert_attachment(
+                case.id,
+                &name,
+                content_type,
+                size,
+                &sha,
+                &key,
+                Some(caller.user.id),
+                now,
+            )
             .await?;
-        tx.save_case_state(case.id, case.state(), false, now).await?;
+        tx.save_case_state(case.id, case.state(), false, now)
+            .await?;
         tx.record_events(
             &[NewEvent {
                 case_id: case.id,
@@ -87,10 +111,23 @@ impl App {
             .ok_or_else(|| AppError::Internal("attachment vanished after commit".into()))
     }
 
-    pub async fn attachment(&self, caller: &Caller, id: CaseId, att: AttachmentId) -> AppResult<Download> {
+    pub async fn attachment(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        att: AttachmentId,
+    ) -> AppResult<Download> {
         let scope = caller.case_scope()?;
-        let case = self.store.case(scope, id).await?.ok_or(AppError::NotFound("case"))?;
-        let record = self.store.attachment(case.id, att).await?.ok_or(AppError::NotFound("attachment"))?;
+        let case = self
+            .store
+            .case(scope, id)
+            .await?
+            .ok_or(AppError::NotFound("case"))?;
+        let record = self
+            .store
+            .attachment(case.id, att)
+            .await?
+            .ok_or(AppError::NotFound("attachment"))?;
         let bytes = self.blobs.get(&record.blob_key).await?;
         Ok(Download { record, bytes })
     }

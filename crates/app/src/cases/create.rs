@@ -44,15 +44,23 @@ fn validate(input: &NewCaseInput) -> AppResult<Valid> {
     let mut errors = Vec::new();
     let category = Category::parse(&input.category);
     if category.is_none() {
-        errors.push(FieldError::new("category", "must be one of customer_care, connections, billing"));
+        errors.push(FieldError::new(
+            "category",
+            "must be one of customer_care, connections, billing",
+        ));
     }
-    let subject = cases::subject(&input.subject).map_err(|e| errors.push(FieldError::new("subject", e.to_string()))).ok();
+    let subject = cases::subject(&input.subject)
+        .map_err(|e| errors.push(FieldError::new("subject", e.to_string())))
+        .ok();
     let description = cases::body("description", &input.description)
         .map_err(|e| errors.push(FieldError::new("description", e.to_string())))
         .ok();
     let mut participants = Vec::new();
     if input.participants.len() > MAX_PARTICIPANTS {
-        errors.push(FieldError::new("participants", format!("at most {MAX_PARTICIPANTS} participants")));
+        errors.push(FieldError::new(
+            "participants",
+            format!("at most {MAX_PARTICIPANTS} participants"),
+        ));
     }
     for (i, p) in input.participants.iter().enumerate() {
         match EmailAddress::parse(p) {
@@ -62,9 +70,12 @@ fn validate(input: &NewCaseInput) -> AppResult<Valid> {
         }
     }
     match (category, subject, description) {
-        (Some(category), Some(subject), Some(description)) if errors.is_empty() => {
-            Ok(Valid { category, subject, description, participants })
-        }
+        (Some(category), Some(subject), Some(description)) if errors.is_empty() => Ok(Valid {
+            category,
+            subject,
+            description,
+            participants,
+        }),
         _ => Err(AppError::Invalid(errors)),
     }
 }
@@ -103,7 +114,15 @@ impl App {
             reopened_from: None,
         };
         let id = self
-            .open_case(&mut tx, &new, &valid.participants, &actor, Notice::Received, "created", now)
+            .open_case(
+                &mut tx,
+                &new,
+                &valid.participants,
+                &actor,
+                Notice::Received,
+                "created",
+                now,
+            )
             .await?;
         if let Some(key) = &idempotency {
             let stored = StoredResponse {
@@ -111,7 +130,10 @@ impl App {
                 status: 201,
                 body: serde_json::json!({ "id": id.0 }).to_string(),
             };
-            match tx.save_idempotent_response(caller.user.id, &key.key, &stored, now).await {
+            match tx
+                .save_idempotent_response(caller.user.id, &key.key, &stored, now)
+                .await
+            {
                 Ok(()) => {}
                 Err(StoreError::Conflict(_)) => {
                     drop(tx);
@@ -123,7 +145,10 @@ impl App {
         tx.commit().await?;
         self.wake.notify_one();
         metrics::counter!("frontdesk_cases_created_total").increment(1);
-        Ok(Created { id, replayed: false })
+        Ok(Created {
+            id,
+            replayed: false,
+        })
     }
 
     /// Inserts a case with participants and runs its opening notice.
@@ -144,16 +169,28 @@ impl App {
         let case = tx
             .case_for_update(CaseScope::Staff, id)
             .await?
-            .ok_or_else(|| AppError::Internal("a case vanished inside its own transaction".into()))?;
+            .ok_or_else(|| {
+                AppError::Internal("a case vanished inside its own transaction".into())
+            })?;
         let state = CaseState::new();
-        let transition =
-            Transition { from: state.status, state, effects: vec![Effect::Notify(notice)] };
+        let transition = Transition {
+            from: state.status,
+            state,
+            effects: vec![Effect::Notify(notice)],
+        };
         let detail = serde_json::json!({
             "category": new.category.as_str(),
             "participants": participants.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             "reopened_from": new.reopened_from.map(|c| c.0),
         });
-        let change = Change { case: &case, transition, actor, kind, detail, notice: NoticeInput::default() };
+        let change = Change {
+            case: &case,
+            transition,
+            actor,
+            kind,
+            detail,
+            notice: NoticeInput::default(),
+        };
         self.apply(tx, change, now).await?;
         Ok(id)
     }
@@ -187,7 +224,11 @@ impl App {
         let stored = tx
             .idempotent_response(user, &key.key)
             .await?
-            .ok_or_else(|| AppError::Conflict("a request with this Idempotency-Key is in progress; retry".into()))?;
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "a request with this Idempotency-Key is in progress; retry".into(),
+                )
+            })?;
         replay(&stored, key)
     }
 }
@@ -203,5 +244,8 @@ fn replay(stored: &StoredResponse, key: &IdempotencyKey) -> AppResult<Created> {
         .ok()
         .and_then(|v| v.get("id").and_then(serde_json::Value::as_i64))
         .ok_or_else(|| AppError::Internal("stored idempotent response is unreadable".into()))?;
-    Ok(Created { id: CaseId(id), replayed: true })
+    Ok(Created {
+        id: CaseId(id),
+        replayed: true,
+    })
 }

@@ -28,7 +28,12 @@ pub(crate) struct ActorRef {
 
 impl ActorRef {
     pub fn system() -> Self {
-        Self { id: None, side: Actor::System, name: "frontdesk".into(), email: None }
+        Self {
+            id: None,
+            side: Actor::System,
+            name: "frontdesk".into(),
+            email: None,
+        }
     }
 
     pub fn side_str(&self) -> &'static str {
@@ -53,25 +58,56 @@ pub(crate) struct Change<'a> {
 
 impl App {
     /// Writes a decided change with all its effects in the caller's transaction.
-    pub(crate) async fn apply(&self, tx: &mut Tx, change: Change<'_>, now: Timestamp) -> AppResult<()> {
-        let Change { case, transition, actor, kind, detail, notice } = change;
-        if transition.status_changed() || transition.state != case.state() || case.updated_at != now {
-            tx.save_case_state(case.id, transition.state, transition.status_changed(), now).await?;
+    pub(crate) async fn apply(
+        &self,
+        tx: &mut Tx,
+        change: Change<'_>,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let Change {
+            case,
+            transition,
+            actor,
+            kind,
+            detail,
+            notice,
+        } = change;
+        if transition.status_changed() || transition.state != case.state() || case.updated_at != now
+        {
+            tx.save_case_state(case.id, transition.state, transition.status_changed(), now)
+                .await?;
         }
-        let wants_mail = transition.effects.iter().any(|e| matches!(e, Effect::Notify(_)));
-        let participants = if wants_mail { tx.participant_emails(case.id).await? } else { Vec::new() };
+        let wants_mail = transition
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Notify(_)));
+        let participants = if wants_mail {
+            tx.participant_emails(case.id).await?
+        } else {
+            Vec::new()
+        };
         let mut timers = Vec::new();
         let mut mails = Vec::new();
         for effect in &transition.effects {
             match effect {
                 Effect::CancelTimers => tx.cancel_timers(&[case.id]).await?,
-                Effect::Schedule { kind, due, epoch } => timers.push((case.id, *kind, *epoch, *due)),
-                Effect::Notify(n) => mails.extend(self.notice_mail(case, &participants, *n, &notice)),
+                Effect::Schedule { kind, due, epoch } => {
+                    timers.push((case.id, *kind, *epoch, *due))
+                }
+                Effect::Notify(n) => {
+                    mails.extend(self.notice_mail(case, &participants, *n, &notice))
+                }
             }
         }
         tx.schedule_timers(&timers).await?;
         tx.enqueue_mail(&mails, now).await?;
-        let mut events = vec![NewEvent { case_id: case.id, actor_id: actor.id, actor: actor.side_str(), kind, detail }];
+        let mut events = vec![NewEvent {
+            case_id: case.id,
+            actor_id: actor.id,
+            actor: actor.side_str(),
+            kind,
+            detail,
+        }];
         if transition.status_changed() {
             events.push(NewEvent {
                 case_id: case.id,

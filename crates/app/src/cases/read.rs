@@ -64,7 +64,10 @@ impl ListInput {
             other => match CaseStatus::parse(other) {
                 Some(s) => StatusFilter::Is(s),
                 None => {
-                    bad("status", "must be open, closed, all, in_progress, feedback_required or resolved");
+                    bad(
+                        "status",
+                        "must be open, closed, all, in_progress, feedback_required or resolved",
+                    );
                     StatusFilter::Open
                 }
             },
@@ -76,12 +79,22 @@ impl ListInput {
                 None
             }),
         };
-        let id = match self.id.as_deref().map(|s| s.trim().trim_start_matches('#')).filter(|s| !s.is_empty()) {
+        let id = match self
+            .id
+            .as_deref()
+            .map(|s| s.trim().trim_start_matches('#'))
+            .filter(|s| !s.is_empty())
+        {
             None => None,
-            Some(raw) => raw.parse::<i64>().ok().filter(|n| *n > 0).map(CaseId).or_else(|| {
-                bad("id", "must be a case number such as 1234");
-                None
-            }),
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(CaseId)
+                .or_else(|| {
+                    bad("id", "must be a case number such as 1234");
+                    None
+                }),
         };
         let sort = match self.sort.as_deref().unwrap_or("updated") {
             "updated" => SortKey::Updated,
@@ -92,7 +105,11 @@ impl ListInput {
                 SortKey::Updated
             }
         };
-        let descending = match self.order.as_deref().unwrap_or(if sort == SortKey::Status { "asc" } else { "desc" }) {
+        let descending = match self.order.as_deref().unwrap_or(if sort == SortKey::Status {
+            "asc"
+        } else {
+            "desc"
+        }) {
             "desc" => true,
             "asc" => false,
             _ => {
@@ -115,7 +132,10 @@ impl ListInput {
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => decode_cursor(c, sort).or_else(|| {
-                bad("cursor", "is not a cursor from this list with this sort; start again without it");
+                bad(
+                    "cursor",
+                    "is not a cursor from this list with this sort; start again without it",
+                );
                 None
             }),
         };
@@ -161,7 +181,11 @@ fn decode_cursor(c: &str, sort: SortKey) -> Option<(i64, i64)> {
 
 impl App {
     /// The partner dashboard (or, for staff, every organization's cases).
-    pub async fn list_cases(&self, caller: &Caller, input: &ListInput) -> AppResult<(CasePage, Option<String>)> {
+    pub async fn list_cases(
+        &self,
+        caller: &Caller,
+        input: &ListInput,
+    ) -> AppResult<(CasePage, Option<String>)> {
         let scope = caller.case_scope()?;
         let mut query = input.query(matches!(scope, CaseScope::Staff))?;
         if let CaseScope::Partner { company: false, .. } = scope
@@ -178,7 +202,11 @@ impl App {
     }
 
     /// A staff queue: one team's cases (or all), same filters and sort.
-    pub async fn staff_queue(&self, caller: &Caller, input: &ListInput) -> AppResult<(CasePage, Option<String>)> {
+    pub async fn staff_queue(
+        &self,
+        caller: &Caller,
+        input: &ListInput,
+    ) -> AppResult<(CasePage, Option<String>)> {
         caller.staff()?;
         let query = input.query(true)?;
         if let Some(team) = &query.team
@@ -189,7 +217,11 @@ impl App {
         self.page(CaseScope::Staff, &query).await
     }
 
-    async fn page(&self, scope: CaseScope, query: &CaseQuery) -> AppResult<(CasePage, Option<String>)> {
+    async fn page(
+        &self,
+        scope: CaseScope,
+        query: &CaseQuery,
+    ) -> AppResult<(CasePage, Option<String>)> {
         let page = self.store.list_cases(scope, query).await?;
         let cursor = page.next.map(|(k, id)| encode_cursor(query.sort, k, id));
         Ok((page, cursor))
@@ -200,7 +232,11 @@ impl App {
     /// only for staff.
     pub async fn case_detail(&self, caller: &Caller, id: CaseId) -> AppResult<CaseDetail> {
         let scope = caller.case_scope()?;
-        let case = self.store.case(scope, id).await?.ok_or(AppError::NotFound("case"))?;
+        let case = self
+            .store
+            .case(scope, id)
+            .await?
+            .ok_or(AppError::NotFound("case"))?;
         let staff = matches!(scope, CaseScope::Staff);
         let messages = self.store.messages(&[case.id], staff).await?;
         let participants = self.store.participants(case.id).await?;
@@ -213,19 +249,36 @@ impl App {
             }
             // The chain stays inside the organization of a case the caller
             // may already see, so the staff scope only skips the per-user filter.
-            let Some(old) = self.store.case(CaseScope::Staff, prev).await? else { break };
+            let Some(old) = self.store.case(CaseScope::Staff, prev).await? else {
+                break;
+            };
             if old.org_id != case.org_id {
                 break;
             }
             previous = old.reopened_from;
             let messages = self.store.messages(&[old.id], false).await?;
-            history.push(HistoryCase { case: old, messages });
+            history.push(HistoryCase {
+                case: old,
+                messages,
+            });
         }
         let (events, timers) = if staff {
-            (self.store.events(case.id).await?, self.store.timers(case.id).await?)
+            (
+                self.store.events(case.id).await?,
+                self.store.timers(case.id).await?,
+            )
         } else {
             (Vec::new(), Vec::new())
         };
-        Ok(CaseDetail { case, participants, messages, attachments, history, events, timers, staff_view: staff })
+        Ok(CaseDetail {
+            case,
+            participants,
+            messages,
+            attachments,
+            history,
+            events,
+            timers,
+            staff_view: staff,
+        })
     }
 }

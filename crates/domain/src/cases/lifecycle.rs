@@ -19,7 +19,10 @@ pub struct CaseState {
 impl CaseState {
     /// A case just submitted.
     pub fn new() -> Self {
-        Self { status: CaseStatus::Open, epoch: 0 }
+        Self {
+            status: CaseStatus::Open,
+            epoch: 0,
+        }
     }
 }
 
@@ -96,7 +99,11 @@ pub enum Effect {
     Notify(Notice),
     /// Drop every pending timer of the case.
     CancelTimers,
-    Schedule { kind: TimerKind, due: Timestamp, epoch: i64 },
+    Schedule {
+        kind: TimerKind,
+        due: Timestamp,
+        epoch: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,11 +162,13 @@ pub fn decide(
         }
         Event::ParticipantAdded { by } => {
             let notice = vec![Effect::Notify(Notice::ParticipantAdded)];
-            Ok(if by == Actor::Partner && from == CaseStatus::FeedbackRequired {
-                move_to(state, CaseStatus::InProgress, now, policy, notice)
-            } else {
-                stay(state, notice)
-            })
+            Ok(
+                if by == Actor::Partner && from == CaseStatus::FeedbackRequired {
+                    move_to(state, CaseStatus::InProgress, now, policy, notice)
+                } else {
+                    stay(state, notice)
+                },
+            )
         }
         Event::StaffReply => {
             let notice = vec![Effect::Notify(Notice::StaffReply)];
@@ -219,11 +228,19 @@ pub fn decide(
 /// "Reopen case" only applies to a closed case not reopened before; the
 /// caller then opens a new case linked to this one.
 pub fn check_reopen(state: CaseState) -> Result<(), Rejection> {
-    if state.status.is_closed() { Ok(()) } else { Err(Rejection::NotClosed) }
+    if state.status.is_closed() {
+        Ok(())
+    } else {
+        Err(Rejection::NotClosed)
+    }
 }
 
 fn stay(state: CaseState, effects: Vec<Effect>) -> Transition {
-    Transition { from: state.status, state, effects }
+    Transition {
+        from: state.status,
+        state,
+        effects,
+    }
 }
 
 fn move_to(
@@ -240,7 +257,15 @@ fn move_to(
     }
     effects.extend(notices);
     for (kind, after) in policy.timers_for(to) {
-        effects.push(Effect::Schedule { kind, due: now.plus(after), epoch });
+        effects.push(Effect::Schedule {
+            kind,
+            due: now.plus(after),
+            epoch,
+        });
     }
-    Transition { from: state.status, state: CaseState { status: to, epoch }, effects }
+    Transition {
+        from: state.status,
+        state: CaseState { status: to, epoch },
+        effects,
+    }
 }

@@ -68,8 +68,14 @@ impl TimerPolicy {
     pub fn timers_for(&self, status: CaseStatus) -> Vec<(TimerKind, Duration)> {
         match status {
             CaseStatus::FeedbackRequired => vec![
-                (TimerKind::FeedbackFirstReminder, self.feedback_first_reminder),
-                (TimerKind::FeedbackSecondReminder, self.feedback_second_reminder),
+                (
+                    TimerKind::FeedbackFirstReminder,
+                    self.feedback_first_reminder,
+                ),
+                (
+                    TimerKind::FeedbackSecondReminder,
+                    self.feedback_second_reminder,
+                ),
                 (TimerKind::FeedbackClose, self.feedback_close),
             ],
             CaseStatus::Resolved => vec![(TimerKind::ResolvedClose, self.resolved_close)],

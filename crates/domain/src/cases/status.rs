@@ -50,10 +50,10 @@ impl CaseStatus {
         match self {
             Self::Open => "We received your case and will pick it up shortly.",
             Self::InProgress => "An agent is working on your case.",
-            Self::FeedbackRequired => {
-                "We need information from you: reply to keep the case open."
+            Self::FeedbackRequired => "We need information from you: reply to keep the case open.",
+            Self::Resolved => {
+                "We sent a solution. Reply within the resolution window to reopen it."
             }
-            Self::Resolved => "We sent a solution. Reply within the resolution window to reopen it.",
             Self::Closed => "This case is finished. Reopen it if the problem comes back.",
         }
     }

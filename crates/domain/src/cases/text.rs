@@ -25,7 +25,9 @@ pub fn subject(raw: &str) -> Result<String, TextError> {
 pub fn body(field: &'static str, raw: &str) -> Result<String, TextError> {
     let s = raw.trim();
     check(s, field, 50_000)?;
-    if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(TextError::Control { field });
     }
     Ok(s.replace("\r\n", "\n"))
@@ -47,15 +49,24 @@ mod tests {
 
     #[test]
     fn subjects() {
-        assert_eq!(subject("  Hotel search fails ").unwrap(), "Hotel search fails");
+        assert_eq!(
+            subject("  Hotel search fails ").unwrap(),
+            "Hotel search fails"
+        );
         assert!(matches!(subject("   "), Err(TextError::Empty { .. })));
         assert!(matches!(subject("a\u{0}b"), Err(TextError::Control { .. })));
-        assert!(matches!(subject(&"x".repeat(201)), Err(TextError::TooLong { .. })));
+        assert!(matches!(
+            subject(&"x".repeat(201)),
+            Err(TextError::TooLong { .. })
+        ));
     }
 
     #[test]
     fn bodies_keep_lines() {
-        assert_eq!(body("body", "line 1\r\nline 2\t").unwrap(), "line 1\nline 2");
+        assert_eq!(
+            body("body", "line 1\r\nline 2\t").unwrap(),
+            "line 1\nline 2"
+        );
         assert!(body("body", "bell\u{7}").is_err());
     }
 }

@@ -1,0 +1,32 @@
+//! The background loop: timer sweeps and mail delivery. Every step is safe
+//! to run in any number of processes at once (see the store's claims).
+
+use frontdesk_app::App;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How often workers look for due work when nothing woke them.
+const POLL: Duration = Duration::from_secs(2);
+
+/// One pass over everything due now; what tests and the dev clock call.
+pub async fn step(app: &App) -> frontdesk_app::AppResult<(usize, usize)> {
+    let now = app.now();
+    let timers = app.sweep_timers(now).await?;
+    let (sent, _) = app.deliver_mail(now).await?;
+    Ok((timers, sent))
+}
+
+pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
+    tracing::info!("workers started");
+    loop {
+        if let Err(e) = step(&app).await {
+            tracing::warn!(error = %e, "worker step failed; retrying");
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            () = app.wake.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+    tracing::info!("workers stopped");
+}

@@ -1,0 +1,115 @@
+//! `/api/v1`: routes, the JSON body extractor and the OpenAPI document.
+
+mod cases;
+mod session;
+mod staff;
+
+use crate::dto;
+use crate::error::{ApiError, ApiResult, Problem, ProblemField};
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, header};
+use axum::routing::{get, post};
+use frontdesk_app::App;
+use frontdesk_domain::CaseId;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+pub fn routes(app: &App) -> Router<App> {
+    let upload_limit = app.config.limits.max_upload_bytes + 64 * 1024;
+    let mut router = Router::new()
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(ApiDoc::openapi()) }),
+        )
+        .route("/auth/login", post(session::login))
+        .route("/auth/logout", post(session::logout))
+        .route("/me", get(session::me))
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/messages", post(cases::post_message))
+        .route("/cases/{id}/participants", post(cases::add_participant))
+        .route("/cases/{id}/close", post(cases::close))
+        .route("/cases/{id}/reopen", post(cases::reopen))
+        .route(
+            "/cases/{id}/attachments",
+            post(cases::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/cases/{id}/attachments/{attachment}", get(cases::download))
+        .route("/cases/{id}/status", post(staff::set_status))
+        .route("/cases/{id}/assign", post(staff::assign))
+        .route("/cases/{id}/escalate", post(staff::escalate))
+        .route("/staff/cases", get(staff::queue))
+        .route("/staff/queues", get(staff::queues))
+        .route("/staff/outbox", get(staff::outbox));
+    if app.config.dev_clock {
+        router = router.route("/dev/clock", post(staff::advance_clock));
+    }
+    router.fallback(|| async { ApiError::not_found("no such API route; see /api/v1/openapi.json") })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "frontdesk API", description = "Support cases for B2B marketplace partners."),
+    paths(
+        session::login, session::logout, session::me,
+        cases::list, cases::create, cases::show, cases::post_message, cases::add_participant,
+        cases::close, cases::reopen, cases::upload, cases::download,
+        staff::set_status, staff::assign, staff::escalate, staff::queue, staff::queues,
+        staff::outbox, staff::advance_clock,
+    ),
+    components(schemas(Problem, ProblemField)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Parses a JSON body with errors people can act on: wrong content type,
+/// malformed JSON and unknown or missing fields are told apart.
+pub(crate) fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiResult<T> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("application/json") {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the body as JSON with `Content-Type: application/json`",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let detail = match e.classify() {
+            serde_json::error::Category::Data => {
+                format!("the JSON does not match what this call takes: {e}")
+            }
+            _ => format!("the body is not valid JSON: {e}"),
+        };
+        ApiError::bad_request(detail)
+    })
+}
+
+/// A case number from the path; anything else is simply not found.
+pub(crate) fn case_id(raw: &str) -> ApiResult<CaseId> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(CaseId)
+        .ok_or_else(|| ApiError::not_found("case not found"))
+}
+
+pub(crate) use dto::*;
