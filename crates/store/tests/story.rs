@@ -860,8 +860,8 @@ async fn case_visibility_follows_scope(store: Store) {
     assert_eq!(visible(w.partner(w.alice, false)).await, [a_alice]);
     assert_eq!(visible(w.partner(w.bob, false)).await, [a_bob]);
     assert!(visible(w.partner(w.dave, false)).await.is_empty());
-    // A partner scope naming another org sees that org's cases only if a member there;
-    // the store trusts the scope, so org B with Alice's id sees nothing she requested.
+    // The org of the scope bounds everything: Alice's requests are not
+    // visible through a scope for org B.
     let odd = CaseScope::Partner {
         org: w.org_b,
         user: w.alice,
