@@ -28,6 +28,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api)
         .merge(ops::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(axum::middleware::from_fn(ops::record_request))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req
                 .extensions()

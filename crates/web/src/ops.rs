@@ -1,9 +1,11 @@
 //! Liveness, readiness and Prometheus metrics.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::IntoResponse;
+use axum::response::Response;
 use axum::routing::get;
 use frontdesk_app::App;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -49,4 +51,21 @@ async fn render_metrics(State(app): State<App>) -> impl IntoResponse {
         )],
         metrics_handle().render(),
     )
+}
+
+/// Counts requests and their latency per route and status class.
+pub async fn record_request(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().to_string();
+    let response = next.run(req).await;
+    let status = format!("{}xx", response.status().as_u16() / 100);
+    let labels = [("route", route), ("method", method), ("status", status)];
+    metrics::counter!("frontdesk_http_requests_total", &labels).increment(1);
+    metrics::histogram!("frontdesk_http_request_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
 }

@@ -120,6 +120,7 @@ impl App {
                 "{email} is the requester of this case"
             )));
         }
+        self.check_not_support_address(&email)?;
         let transition = decide(
             case.state(),
             Event::ParticipantAdded { by: actor.side },
@@ -368,19 +369,22 @@ impl App {
             team: case.category.default_team().to_owned(),
             reopened_from: Some(case.id),
         };
-        let mut participants: Vec<EmailAddress> = tx
-            .participant_emails(case.id)
-            .await?
-            .iter()
-            .filter_map(|e| EmailAddress::parse(e).ok())
-            .collect();
-        if requester != case.requester_id
-            && let Ok(original) = EmailAddress::parse(&case.requester_email)
-        {
-            participants.push(original);
+        // Everyone of the original stays in the loop: its participants, and
+        // its requester when someone else reopens it. The new requester is
+        // not also a participant.
+        let requester_email = if requester == caller.user.id {
+            caller.user.email.clone()
+        } else {
+            case.requester_email.clone()
+        };
+        let mut emails = tx.participant_emails(case.id).await?;
+        emails.push(case.requester_email.clone());
+        let mut participants: Vec<EmailAddress> = Vec::new();
+        for e in emails.iter().filter_map(|e| EmailAddress::parse(e).ok()) {
+            if e.as_str() != requester_email && !participants.contains(&e) {
+                participants.push(e);
+            }
         }
-        participants
-            .retain(|p| Some(p.as_str()) != actor.email.as_deref() || requester != caller.user.id);
         let new_id = self
             .open_case(
                 &mut tx,

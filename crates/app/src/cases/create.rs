@@ -90,7 +90,14 @@ impl App {
         idempotency: Option<IdempotencyKey>,
     ) -> AppResult<Created> {
         let partner = caller.partner()?;
-        let valid = validate(&input)?;
+        let mut valid = validate(&input)?;
+        for p in &valid.participants {
+            self.check_not_support_address(p)?;
+        }
+        // The requester hears about the case anyway.
+        valid
+            .participants
+            .retain(|p| p.as_str() != caller.user.email);
         let actor = ActorRef {
             id: Some(caller.user.id),
             side: Actor::Partner,
@@ -217,6 +224,22 @@ impl App {
             out.push((email, user));
         }
         Ok(out)
+    }
+
+    /// frontdesk's own addresses never become participants: mail to them
+    /// would loop back into the case.
+    pub(crate) fn check_not_support_address(&self, email: &EmailAddress) -> AppResult<()> {
+        let support = self.config.support_address()?;
+        let (local, domain) = support.as_str().split_once('@').unwrap_or_default();
+        let (p_local, p_domain) = email.as_str().split_once('@').unwrap_or_default();
+        let base = p_local.split('+').next().unwrap_or_default();
+        if p_domain == domain && base == local {
+            return Err(AppError::invalid(
+                "participants",
+                format!("{email} is frontdesk's own address"),
+            ));
+        }
+        Ok(())
     }
 
     async fn replay_after_race(&self, user: UserId, key: &IdempotencyKey) -> AppResult<Created> {
