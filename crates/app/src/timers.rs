@@ -1,15 +1,15 @@
 //! The timer sweep: applies every due lifecycle timer exactly once.
 
-use crate::cases::{ActorRef, Change};
+use crate::cases::{ActorRef, Change, Plan, write_plan};
 use crate::notify::NoticeInput;
 use crate::{App, AppResult};
 use frontdesk_domain::Timestamp;
 use frontdesk_domain::cases::{Event, Rejection, decide};
-use frontdesk_store::CaseScope;
+use std::collections::HashMap;
 
-/// Timers taken per transaction: large enough to amortise the commit,
-/// small enough to keep the write lock short.
-const BATCH: i64 = 256;
+/// Timers taken per transaction: large enough to amortise the commit and
+/// the statements, small enough to keep the write lock short.
+const BATCH: i64 = 512;
 
 impl App {
     /// Applies timers due at `now`; returns how many changed a case. Each
@@ -24,8 +24,20 @@ impl App {
             if due.is_empty() {
                 return Ok(applied);
             }
+            let mut ids: Vec<_> = due.iter().map(|t| t.case_id).collect();
+            ids.sort();
+            ids.dedup();
+            let mut cases: HashMap<_, _> = tx
+                .cases_for_system_update(&ids)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+            let participants = tx.participants_of(&ids).await?;
+            let mut plan = Plan::default();
+            // `due` is in due order, so two timers of one case apply in turn.
             for timer in &due {
-                let Some(case) = tx.case_for_update(CaseScope::Staff, timer.case_id).await? else {
+                let Some(case) = cases.get(&timer.case_id) else {
                     continue;
                 };
                 let event = Event::TimerFired {
@@ -40,23 +52,45 @@ impl App {
                         continue;
                     }
                 };
+                let new_state = transition.state;
                 let detail =
                     serde_json::json!({ "timer": timer.kind.as_str(), "due_at": timer.due_at.0 });
                 let change = Change {
-                    case: &case,
+                    case,
                     transition,
                     actor: &actor,
                     kind: "timer_fired",
                     detail,
                     notice: NoticeInput::default(),
                 };
-                self.apply(&mut tx, change, now).await?;
+                let empty = Vec::new();
+                self.plan(
+                    &mut plan,
+                    change,
+                    participants.get(&timer.case_id).unwrap_or(&empty),
+                    now,
+                );
+                if let Some(case) = cases.get_mut(&timer.case_id) {
+                    case.status = new_state.status;
+                    case.epoch = new_state.epoch;
+                }
                 applied += 1;
             }
+            // A case changed twice in one batch is saved once: its last
+            // state, marked changed if any step changed the status.
+            let mut merged: Vec<(_, _, bool)> = Vec::new();
+            for (id, state, changed) in plan.states.drain(..) {
+                match merged.iter_mut().find(|(m, _, _)| *m == id) {
+                    Some(entry) => *entry = (id, state, entry.2 || changed),
+                    None => merged.push((id, state, changed)),
+                }
+            }
+            plan.states = merged;
+            write_plan(&mut tx, &plan, now).await?;
             tx.commit().await?;
             metrics::counter!("frontdesk_timers_fired_total").increment(due.len() as u64);
+            self.wake.notify_one();
             if (due.len() as i64) < BATCH {
-                self.wake.notify_one();
                 return Ok(applied);
             }
         }

@@ -391,21 +391,95 @@ impl Tx {
         status_changed: bool,
         now: Timestamp,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE cases SET status = $2, status_rank = $3, closed = $4, epoch = $5, \
-             updated_at = $6, status_changed_at = CASE WHEN $7 = 1 THEN $6 ELSE status_changed_at END \
-             WHERE id = $1",
-        )
-        .bind(id.0)
-        .bind(state.status.as_str())
-        .bind(state.status.rank())
-        .bind(state.status.is_closed())
-        .bind(state.epoch)
-        .bind(now.0)
-        .bind(i64::from(status_changed))
-        .execute(self.conn())
-        .await?;
+        self.save_case_states(&[(id, state, status_changed)], now)
+            .await
+    }
+
+    /// Stores new lifecycle states of many cases in one statement per chunk.
+    pub async fn save_case_states(
+        &mut self,
+        states: &[(CaseId, CaseState, bool)],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        for chunk in states.chunks(300) {
+            let mut sql =
+                SqlBuilder::new("UPDATE cases SET status = v.column2, status_rank = v.column3, ");
+            sql.push(&format!(
+                "closed = v.column4 {}, epoch = v.column5, updated_at = ",
+                self.backend.bool_cast()
+            ));
+            sql.bind(Param::Int(now.0));
+            sql.push(", status_changed_at = CASE WHEN v.column6 = 1 THEN ")
+                .bind(Param::Int(now.0))
+                .push(" ELSE cases.status_changed_at END FROM (VALUES ");
+            for (i, (id, state, changed)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(Param::Int(id.0)).push(", ");
+                sql.bind(Param::Text(state.status.as_str().to_owned()))
+                    .push(", ");
+                sql.bind(Param::Int(state.status.rank())).push(", ");
+                sql.bind(Param::Int(i64::from(state.status.is_closed())))
+                    .push(", ");
+                sql.bind(Param::Int(state.epoch)).push(", ");
+                sql.bind(Param::Int(i64::from(*changed))).push(")");
+            }
+            sql.push(") AS v WHERE cases.id = v.column1");
+            sql.query().execute(self.conn()).await?;
+        }
         Ok(())
+    }
+
+    /// Several cases by id, locked, without a tenant filter: for system work
+    /// (timers) that acts on behalf of no one.
+    pub async fn cases_for_system_update(
+        &mut self,
+        ids: &[CaseId],
+    ) -> StoreResult<Vec<CaseRecord>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut sql =
+                SqlBuilder::new(&format!("SELECT {CASE_COLUMNS}{CASE_FROM} WHERE c.id IN ("));
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Param::Int(id.0));
+            }
+            sql.push(")");
+            if self.backend == crate::Backend::Postgres {
+                sql.push(" FOR UPDATE OF c");
+            }
+            for row in sql.query().fetch_all(self.conn()).await? {
+                out.push(case_from(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Participant addresses of many cases.
+    pub async fn participants_of(
+        &mut self,
+        ids: &[CaseId],
+    ) -> StoreResult<std::collections::HashMap<CaseId, Vec<String>>> {
+        let mut out: std::collections::HashMap<CaseId, Vec<String>> =
+            std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut sql =
+                SqlBuilder::new("SELECT case_id, email FROM case_participants WHERE case_id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Param::Int(id.0));
+            }
+            sql.push(") ORDER BY case_id, email");
+            for row in sql.query().fetch_all(self.conn()).await? {
+                out.entry(CaseId(int(&row, "case_id")?))
+                    .or_default()
+                    .push(text(&row, "email")?);
+            }
+        }
+        Ok(out)
     }
 
     pub async fn set_case_team(&mut self, id: CaseId, team: &str) -> StoreResult<()> {

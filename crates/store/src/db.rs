@@ -44,6 +44,14 @@ impl Backend {
         }
     }
 
+    /// Turns a 0/1 integer into the flag type of the `closed`-like columns.
+    pub(crate) fn bool_cast(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => "<> 0",
+        }
+    }
+
     /// Lets concurrent claimers pass over rows another replica holds.
     pub(crate) fn skip_locked(self) -> &'static str {
         match self {

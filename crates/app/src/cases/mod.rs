@@ -11,11 +11,12 @@ pub use read::{CaseDetail, HistoryCase, ListInput};
 
 use crate::notify::NoticeInput;
 use crate::{App, AppError, AppResult};
-use frontdesk_domain::cases::{Actor, Effect, Rejection, Transition};
-use frontdesk_domain::{Timestamp, UserId};
+use frontdesk_domain::cases::{Actor, CaseState, Effect, Rejection, TimerKind, Transition};
+use frontdesk_domain::{CaseId, Timestamp, UserId};
 use frontdesk_store::Tx;
 use frontdesk_store::audit::NewEvent;
 use frontdesk_store::cases::CaseRecord;
+use frontdesk_store::outbox::NewMail;
 
 /// Who did something, for the audit trail and the conversation.
 #[derive(Debug, Clone)]
@@ -56,6 +57,19 @@ pub(crate) struct Change<'a> {
     pub notice: NoticeInput,
 }
 
+/// Everything one change writes, gathered so that many changes (a timer
+/// sweep) can be written with a handful of statements.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// New state, whether the status changed, for cases that must be saved.
+    pub states: Vec<(CaseId, CaseState, bool)>,
+    /// Cases whose pending timers are dropped (before new ones are added).
+    pub cancel: Vec<CaseId>,
+    pub timers: Vec<(CaseId, TimerKind, i64, Timestamp)>,
+    pub mails: Vec<NewMail>,
+    pub events: Vec<NewEvent>,
+}
+
 impl App {
     /// Writes a decided change with all its effects in the caller's transaction.
     pub(crate) async fn apply(
@@ -64,6 +78,29 @@ impl App {
         change: Change<'_>,
         now: Timestamp,
     ) -> AppResult<()> {
+        let wants_mail = change
+            .transition
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Notify(_)));
+        let participants = if wants_mail {
+            tx.participant_emails(change.case.id).await?
+        } else {
+            Vec::new()
+        };
+        let mut plan = Plan::default();
+        self.plan(&mut plan, change, &participants, now);
+        write_plan(tx, &plan, now).await
+    }
+
+    /// Adds what `change` writes to `plan`.
+    pub(crate) fn plan(
+        &self,
+        plan: &mut Plan,
+        change: Change<'_>,
+        participants: &[String],
+        now: Timestamp,
+    ) {
         let Change {
             case,
             transition,
@@ -72,44 +109,31 @@ impl App {
             detail,
             notice,
         } = change;
-        if transition.status_changed() || transition.state != case.state() || case.updated_at != now
-        {
-            tx.save_case_state(case.id, transition.state, transition.status_changed(), now)
-                .await?;
+        let changed = transition.status_changed();
+        if changed || transition.state != case.state() || case.updated_at != now {
+            plan.states.push((case.id, transition.state, changed));
         }
-        let wants_mail = transition
-            .effects
-            .iter()
-            .any(|e| matches!(e, Effect::Notify(_)));
-        let participants = if wants_mail {
-            tx.participant_emails(case.id).await?
-        } else {
-            Vec::new()
-        };
-        let mut timers = Vec::new();
-        let mut mails = Vec::new();
         for effect in &transition.effects {
             match effect {
-                Effect::CancelTimers => tx.cancel_timers(&[case.id]).await?,
+                Effect::CancelTimers => plan.cancel.push(case.id),
                 Effect::Schedule { kind, due, epoch } => {
-                    timers.push((case.id, *kind, *epoch, *due))
+                    plan.timers.push((case.id, *kind, *epoch, *due))
                 }
                 Effect::Notify(n) => {
-                    mails.extend(self.notice_mail(case, &participants, *n, &notice))
+                    plan.mails
+                        .extend(self.notice_mail(case, participants, *n, &notice))
                 }
             }
         }
-        tx.schedule_timers(&timers).await?;
-        tx.enqueue_mail(&mails, now).await?;
-        let mut events = vec![NewEvent {
+        plan.events.push(NewEvent {
             case_id: case.id,
             actor_id: actor.id,
             actor: actor.side_str(),
             kind,
             detail,
-        }];
-        if transition.status_changed() {
-            events.push(NewEvent {
+        });
+        if changed {
+            plan.events.push(NewEvent {
                 case_id: case.id,
                 actor_id: actor.id,
                 actor: actor.side_str(),
@@ -120,9 +144,16 @@ impl App {
                 }),
             });
         }
-        tx.record_events(&events, now).await?;
-        Ok(())
     }
+}
+
+pub(crate) async fn write_plan(tx: &mut Tx, plan: &Plan, now: Timestamp) -> AppResult<()> {
+    tx.save_case_states(&plan.states, now).await?;
+    tx.cancel_timers(&plan.cancel).await?;
+    tx.schedule_timers(&plan.timers).await?;
+    tx.enqueue_mail(&plan.mails, now).await?;
+    tx.record_events(&plan.events, now).await?;
+    Ok(())
 }
 
 /// A lifecycle refusal as the error people see.
