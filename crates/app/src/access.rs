@@ -109,8 +109,10 @@ impl App {
                     "the token is invalid or has expired; sign in again".into(),
                 )
             })?;
-        let memberships = self.store.memberships(user.id).await?;
-        let teams = self.store.user_teams(user.id).await?;
+        let (memberships, teams) = tokio::try_join!(
+            self.store.memberships(user.id),
+            self.store.user_teams(user.id)
+        )?;
         let current = match org.map(str::trim).filter(|s| !s.is_empty()) {
             None => memberships.first().cloned(),
             Some(wanted) => Some(

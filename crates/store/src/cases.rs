@@ -308,6 +308,32 @@ impl Store {
             .collect()
     }
 
+    /// The users among `emails` who are members of `org`.
+    pub async fn members_by_email(
+        &self,
+        org: OrgId,
+        emails: &[String],
+    ) -> StoreResult<Vec<(String, UserId)>> {
+        let mut out = Vec::new();
+        for chunk in emails.chunks(200) {
+            let mut sql = SqlBuilder::new(
+                "SELECT u.email, u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ",
+            );
+            sql.bind(Param::Int(org.0)).push(" WHERE u.email IN (");
+            for (i, e) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Param::Text(e.clone()));
+            }
+            sql.push(")");
+            for row in sql.query().fetch_all(&self.read).await? {
+                out.push((text(&row, "email")?, UserId(int(&row, "id")?)));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn participants(&self, case: CaseId) -> StoreResult<Vec<Participant>> {
         let rows = sqlx::query(
             "SELECT email, user_id, created_at FROM case_participants WHERE case_id = $1 \
@@ -519,22 +545,33 @@ impl Tx {
         now: Timestamp,
     ) -> StoreResult<Vec<String>> {
         let mut added = Vec::new();
-        for (email, user) in people {
-            let done = sqlx::query(
-                "INSERT INTO case_participants (case_id, email, user_id, added_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, email) DO NOTHING",
-            )
-            .bind(case.0)
-            .bind(email)
-            .bind(user.map(|u| u.0))
-            .bind(added_by.map(|u| u.0))
-            .bind(now.0)
-            .execute(self.conn())
-            .await?;
-            if done.rows_affected() == 1 {
-                added.push(email.clone());
+        for chunk in people.chunks(200) {
+            let mut sql = SqlBuilder::new(
+                "INSERT INTO case_participants (case_id, email, user_id, added_by, created_at) VALUES ",
+            );
+            for (i, (email, user)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(Param::Int(case.0))
+                    .push(", ")
+                    .bind(Param::Text(email.clone()))
+                    .push(", ");
+                match user {
+                    Some(u) => sql.bind(Param::Int(u.0)),
+                    None => sql.push("NULL"),
+                };
+                sql.push(", ");
+                match added_by {
+                    Some(u) => sql.bind(Param::Int(u.0)),
+                    None => sql.push("NULL"),
+                };
+                sql.push(", ").bind(Param::Int(now.0)).push(")");
+            }
+            sql.push(" ON CONFLICT (case_id, email) DO NOTHING RETURNING email");
+            for row in sql.query().fetch_all(self.conn()).await? {
+                added.push(text(&row, "email")?);
             }
         }
+        added.sort_by_key(|e| people.iter().position(|(p, _)| p == e));
         Ok(added)
     }
 

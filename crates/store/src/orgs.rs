@@ -141,17 +141,6 @@ impl Store {
 }
 
 impl Tx {
-    pub async fn is_member(&mut self, user: UserId, org: OrgId) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND org_id = $2",
-        )
-        .bind(user.0)
-        .bind(org.0)
-        .fetch_one(self.conn())
-        .await?;
-        Ok(n > 0)
-    }
-
     pub async fn insert_organization(
         &mut self,
         org: &NewOrganization,

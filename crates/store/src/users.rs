@@ -90,20 +90,4 @@ impl Tx {
             .await?;
         Ok(done.rows_affected() == 1)
     }
-
-    /// Users whose addresses are among `emails`, for linking participants.
-    pub async fn users_by_emails(&mut self, emails: &[String]) -> StoreResult<Vec<User>> {
-        let mut found = Vec::new();
-        for email in emails {
-            let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
-            if let Some(row) = sqlx::query(&sql)
-                .bind(email)
-                .fetch_optional(self.conn())
-                .await?
-            {
-                found.push(user_from(&row)?);
-            }
-        }
-        Ok(found)
-    }
 }

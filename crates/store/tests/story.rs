@@ -411,17 +411,6 @@ async fn users_round_trip(store: Store) {
             .await
             .unwrap()
     );
-    let found = tx
-        .users_by_emails(&[
-            "root@frontdesk.example".into(),
-            "ghost@x.example".into(),
-            "ana@acme.example".into(),
-        ])
-        .await
-        .unwrap();
-    let found: Vec<UserId> = found.iter().map(|u| u.id).collect();
-    assert_eq!(found, [admin, plain]);
-    assert!(tx.users_by_emails(&[]).await.unwrap().is_empty());
     tx.commit().await.unwrap();
     let ana = store.user(plain).await.unwrap().unwrap();
     assert_eq!(ana.password_hash.as_deref(), Some("$argon2id$new"));
@@ -480,6 +469,26 @@ async fn memberships_and_teams(store: Store) {
         .collect();
     assert_eq!(carol, [(w.org_b, MemberRole::Admin)]);
     assert!(store.memberships(w.staff).await.unwrap().is_empty());
+
+    // Members among addresses: only users of that organization are found.
+    let alice_email = store.user(w.alice).await.unwrap().unwrap().email;
+    let carol_email = store.user(w.carol).await.unwrap().unwrap().email;
+    let asked = [
+        alice_email.clone(),
+        carol_email.clone(),
+        "ghost@x.example".to_owned(),
+    ];
+    let found = store.members_by_email(w.org_a, &asked).await.unwrap();
+    assert_eq!(found, [(alice_email, w.alice)]);
+    let found = store.members_by_email(w.org_b, &asked).await.unwrap();
+    assert_eq!(found, [(carol_email, w.carol)]);
+    assert!(
+        store
+            .members_by_email(w.org_a, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Teams.
     let mut tx = store.begin().await.unwrap();

@@ -1,6 +1,6 @@
 //! Changing a case: conversation, participants, status, close and reopen.
 
-use super::{ActorRef, Change, refused};
+use super::{ActorRef, CaseSeed, Change, refused};
 use crate::notify::NoticeInput;
 use crate::{App, AppError, AppResult, Caller};
 use frontdesk_domain::cases::{self, Actor, CaseStatus, Event, Notice, check_reopen, decide};
@@ -129,7 +129,7 @@ impl App {
         )
         .map_err(refused)?;
         let people = self
-            .link_participants(&mut tx, case.org_id, std::slice::from_ref(&email))
+            .link_participants(case.org_id, std::slice::from_ref(&email))
             .await?;
         let added = tx.add_participants(case.id, &people, actor.id, now).await?;
         if added.is_empty() {
@@ -385,11 +385,23 @@ impl App {
                 participants.push(e);
             }
         }
+        let (requester_name, seed_email) = if requester == caller.user.id {
+            (caller.user.name.clone(), caller.user.email.clone())
+        } else {
+            (case.requester_name.clone(), case.requester_email.clone())
+        };
+        let seed = CaseSeed {
+            org_name: case.org_name.clone(),
+            requester_name,
+            requester_email: seed_email,
+        };
+        let people = self.link_participants(case.org_id, &participants).await?;
         let new_id = self
             .open_case(
                 &mut tx,
                 &new,
-                &participants,
+                seed,
+                &people,
                 &actor,
                 Notice::Reopened,
                 "reopened_from",

@@ -1,13 +1,13 @@
 //! Submitting a case.
 
-use super::{ActorRef, Change};
+use super::{ActorRef, Change, Plan, write_plan};
 use crate::notify::NoticeInput;
 use crate::{App, AppError, AppResult, FieldError};
 use frontdesk_domain::cases::{self, Actor, CaseState, Category, Effect, Notice, Transition};
 use frontdesk_domain::{CaseId, EmailAddress, OrgId, Timestamp, UserId};
-use frontdesk_store::cases::NewCase;
+use frontdesk_store::cases::{CaseRecord, NewCase};
 use frontdesk_store::idempotency::StoredResponse;
-use frontdesk_store::{CaseScope, StoreError, Tx};
+use frontdesk_store::{StoreError, Tx};
 
 #[derive(Debug, Clone)]
 pub struct NewCaseInput {
@@ -22,6 +22,14 @@ pub struct NewCaseInput {
 pub struct IdempotencyKey {
     pub key: String,
     pub request_hash: String,
+}
+
+/// Names the mails of a new case need, known before it is inserted.
+#[derive(Debug, Clone)]
+pub(crate) struct CaseSeed {
+    pub org_name: String,
+    pub requester_name: String,
+    pub requester_email: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +112,19 @@ impl App {
             name: caller.user.name.clone(),
             email: Some(caller.user.email.clone()),
         };
+        let people = self
+            .link_participants(partner.org, &valid.participants)
+            .await?;
+        let org_name = caller
+            .current
+            .as_ref()
+            .map(|m| m.org.name.clone())
+            .unwrap_or_default();
+        let seed = CaseSeed {
+            org_name,
+            requester_name: caller.user.name.clone(),
+            requester_email: caller.user.email.clone(),
+        };
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if let Some(key) = &idempotency
@@ -124,7 +145,8 @@ impl App {
             .open_case(
                 &mut tx,
                 &new,
-                &valid.participants,
+                seed,
+                &people,
                 &actor,
                 Notice::Received,
                 "created",
@@ -159,27 +181,44 @@ impl App {
     }
 
     /// Inserts a case with participants and runs its opening notice.
+    /// `seed` names the organization and requester for the mail, so the
+    /// case need not be read back.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn open_case(
         &self,
         tx: &mut Tx,
         new: &NewCase,
-        participants: &[EmailAddress],
+        seed: CaseSeed,
+        people: &[(String, Option<UserId>)],
         actor: &ActorRef,
         notice: Notice,
         kind: &'static str,
         now: Timestamp,
     ) -> AppResult<CaseId> {
         let id = tx.insert_case(new, now).await?;
-        let people = self.link_participants(tx, new.org_id, participants).await?;
-        tx.add_participants(id, &people, actor.id, now).await?;
-        let case = tx
-            .case_for_update(CaseScope::Staff, id)
-            .await?
-            .ok_or_else(|| {
-                AppError::Internal("a case vanished inside its own transaction".into())
-            })?;
+        let added = tx.add_participants(id, people, actor.id, now).await?;
         let state = CaseState::new();
+        let case = CaseRecord {
+            id,
+            org_id: new.org_id,
+            org_name: seed.org_name,
+            category: new.category,
+            subject: new.subject.clone(),
+            description: new.description.clone(),
+            requester_id: new.requester_id,
+            requester_name: seed.requester_name,
+            requester_email: seed.requester_email,
+            status: state.status,
+            epoch: state.epoch,
+            team: new.team.clone(),
+            assignee_id: None,
+            assignee_name: None,
+            reopened_from: new.reopened_from,
+            reopened_as: None,
+            created_at: now,
+            updated_at: now,
+            status_changed_at: now,
+        };
         let transition = Transition {
             from: state.status,
             state,
@@ -187,7 +226,7 @@ impl App {
         };
         let detail = serde_json::json!({
             "category": new.category.as_str(),
-            "participants": participants.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            "participants": added,
             "reopened_from": new.reopened_from.map(|c| c.0),
         });
         let change = Change {
@@ -198,7 +237,9 @@ impl App {
             detail,
             notice: NoticeInput::default(),
         };
-        self.apply(tx, change, now).await?;
+        let mut plan = Plan::default();
+        self.plan(&mut plan, change, &added, now);
+        write_plan(tx, &plan, now).await?;
         Ok(id)
     }
 
@@ -206,7 +247,6 @@ impl App {
     /// so colleagues find the case under "My cases".
     pub(crate) async fn link_participants(
         &self,
-        tx: &mut Tx,
         org: OrgId,
         emails: &[EmailAddress],
     ) -> AppResult<Vec<(String, Option<UserId>)>> {
@@ -214,16 +254,14 @@ impl App {
             return Ok(Vec::new());
         }
         let raw: Vec<String> = emails.iter().map(|e| e.as_str().to_owned()).collect();
-        let users = tx.users_by_emails(&raw).await?;
-        let mut out = Vec::new();
-        for email in raw {
-            let user = match users.iter().find(|u| u.email == email) {
-                Some(u) if tx.is_member(u.id, org).await? => Some(u.id),
-                _ => None,
-            };
-            out.push((email, user));
-        }
-        Ok(out)
+        let members = self.store.members_by_email(org, &raw).await?;
+        Ok(raw
+            .into_iter()
+            .map(|email| {
+                let user = members.iter().find(|(e, _)| *e == email).map(|(_, u)| *u);
+                (email, user)
+            })
+            .collect())
     }
 
     /// frontdesk's own addresses never become participants: mail to them

@@ -6,6 +6,7 @@ mod create;
 mod read;
 
 pub use attachments::Download;
+pub(crate) use create::CaseSeed;
 pub use create::{Created, IdempotencyKey, NewCaseInput};
 pub use read::{CaseDetail, HistoryCase, ListInput};
 

@@ -238,9 +238,11 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("case"))?;
         let staff = matches!(scope, CaseScope::Staff);
-        let messages = self.store.messages(&[case.id], staff).await?;
-        let participants = self.store.participants(case.id).await?;
-        let attachments = self.store.attachments(case.id).await?;
+        let (messages, participants, attachments) = tokio::try_join!(
+            self.store.messages(&[case.id], staff),
+            self.store.participants(case.id),
+            self.store.attachments(case.id),
+        )?;
         let mut history = Vec::new();
         let mut previous = case.reopened_from;
         while let Some(prev) = previous {
