@@ -238,8 +238,9 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("case"))?;
         let staff = matches!(scope, CaseScope::Staff);
+        let ids = [case.id];
         let (messages, participants, attachments) = tokio::try_join!(
-            self.store.messages(&[case.id], staff),
+            self.store.messages(&ids, staff),
             self.store.participants(case.id),
             self.store.attachments(case.id),
         )?;
