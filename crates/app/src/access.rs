@@ -95,24 +95,100 @@ impl Caller {
     }
 }
 
+/// Recently resolved tokens, so a busy client costs no identity queries.
+/// Entries live a few seconds; sign-out and every administrative change in
+/// this process clear them at once (other replicas see changes within the TTL).
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    at: std::time::Instant,
+    user: User,
+    expires_at: Option<frontdesk_domain::Timestamp>,
+    memberships: Vec<Membership>,
+    teams: Vec<Team>,
+}
+
+const AUTH_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const AUTH_CACHE_MAX: usize = 50_000;
+
+impl AuthCache {
+    fn get(&self, digest: &str) -> Option<Cached> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(digest)
+            .filter(|c| c.at.elapsed() < AUTH_TTL)
+            .cloned()
+    }
+
+    fn put(&self, digest: String, cached: Cached) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= AUTH_CACHE_MAX {
+            entries.retain(|_, c| c.at.elapsed() < AUTH_TTL);
+            if entries.len() >= AUTH_CACHE_MAX {
+                entries.clear();
+            }
+        }
+        entries.insert(digest, cached);
+    }
+
+    pub fn forget(&self, digest: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(digest);
+    }
+
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
 impl App {
     /// Resolves a bearer secret into a caller acting in `org` (an id or a
     /// code; default: the first membership).
     pub async fn caller(&self, secret: &str, org: Option<&str>) -> AppResult<Caller> {
         let digest = crate::auth::digest(secret);
-        let (user, _) = self
-            .store
-            .authenticate(&digest, self.now())
-            .await?
-            .ok_or_else(|| {
-                AppError::Unauthenticated(
-                    "the token is invalid or has expired; sign in again".into(),
-                )
-            })?;
-        let (memberships, teams) = tokio::try_join!(
-            self.store.memberships(user.id),
-            self.store.user_teams(user.id)
-        )?;
+        let now = self.now();
+        let cached = match self.auth_cache.get(&digest) {
+            Some(c) if c.expires_at.is_none_or(|e| e > now) => c,
+            _ => {
+                let (user, token) =
+                    self.store
+                        .authenticate(&digest, now)
+                        .await?
+                        .ok_or_else(|| {
+                            AppError::Unauthenticated(
+                                "the token is invalid or has expired; sign in again".into(),
+                            )
+                        })?;
+                let (memberships, teams) = tokio::try_join!(
+                    self.store.memberships(user.id),
+                    self.store.user_teams(user.id)
+                )?;
+                let c = Cached {
+                    at: std::time::Instant::now(),
+                    user,
+                    expires_at: token.expires_at,
+                    memberships,
+                    teams,
+                };
+                self.auth_cache.put(digest, c.clone());
+                c
+            }
+        };
+        let Cached {
+            user,
+            memberships,
+            teams,
+            ..
+        } = cached;
         let current = match org.map(str::trim).filter(|s| !s.is_empty()) {
             None => memberships.first().cloned(),
             Some(wanted) => Some(

@@ -48,6 +48,7 @@ impl App {
             .await
             .map_err(conflict("team"))?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(id)
     }
 
@@ -73,6 +74,7 @@ impl App {
             .await
             .map_err(conflict("an organization with this code"))?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(id)
     }
 
@@ -105,6 +107,7 @@ impl App {
             .await
             .map_err(conflict("a user with this email"))?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(id)
     }
 
@@ -118,6 +121,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.upsert_membership(user, org.id, role, self.now()).await?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(())
     }
 
@@ -131,6 +135,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.add_team_member(team.id, user).await?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(())
     }
 
@@ -163,6 +168,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.update_organization(org, &update).await?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(())
     }
 

@@ -96,6 +96,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         tx.delete_token(&digest(secret)).await?;
         tx.commit().await?;
+        self.auth_cache.forget(&digest(secret));
         Ok(())
     }
 

@@ -37,6 +37,7 @@ pub struct App {
     pub blobs: Arc<blobs::BlobStore>,
     /// Wakes the workers when new work was committed.
     pub wake: Arc<tokio::sync::Notify>,
+    pub auth_cache: Arc<access::AuthCache>,
 }
 
 impl App {
@@ -62,6 +63,7 @@ impl App {
             transport,
             blobs,
             wake: Arc::new(tokio::sync::Notify::new()),
+            auth_cache: Arc::new(access::AuthCache::default()),
         })
     }
 

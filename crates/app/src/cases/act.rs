@@ -396,7 +396,7 @@ impl App {
             requester_email: seed_email,
         };
         let people = self.link_participants(case.org_id, &participants).await?;
-        let new_id = self
+        let (new_case, _) = self
             .open_case(
                 &mut tx,
                 &new,
@@ -408,6 +408,7 @@ impl App {
                 now,
             )
             .await?;
+        let new_id = new_case.id;
         tx.set_reopened_as(case.id, new_id).await?;
         tx.record_events(
             &[frontdesk_store::audit::NewEvent {

@@ -5,7 +5,7 @@ use crate::notify::NoticeInput;
 use crate::{App, AppError, AppResult, FieldError};
 use frontdesk_domain::cases::{self, Actor, CaseState, Category, Effect, Notice, Transition};
 use frontdesk_domain::{CaseId, EmailAddress, OrgId, Timestamp, UserId};
-use frontdesk_store::cases::{CaseRecord, NewCase};
+use frontdesk_store::cases::{CaseRecord, NewCase, Participant};
 use frontdesk_store::idempotency::StoredResponse;
 use frontdesk_store::{StoreError, Tx};
 
@@ -32,11 +32,14 @@ pub(crate) struct CaseSeed {
     pub requester_email: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Created {
     pub id: CaseId,
     /// True when an earlier identical request's result was replayed.
     pub replayed: bool,
+    /// The new case as its requester sees it, when it was just created
+    /// (a replay reads it back instead).
+    pub detail: Option<Box<super::CaseDetail>>,
 }
 
 const MAX_PARTICIPANTS: usize = 50;
@@ -141,7 +144,7 @@ impl App {
             team: valid.category.default_team().to_owned(),
             reopened_from: None,
         };
-        let id = self
+        let (case, added) = self
             .open_case(
                 &mut tx,
                 &new,
@@ -153,6 +156,7 @@ impl App {
                 now,
             )
             .await?;
+        let id = case.id;
         if let Some(key) = &idempotency {
             let stored = StoredResponse {
                 request_hash: key.request_hash.clone(),
@@ -174,9 +178,34 @@ impl App {
         tx.commit().await?;
         self.wake.notify_one();
         metrics::counter!("frontdesk_cases_created_total").increment(1);
+        let participants = added
+            .into_iter()
+            .map(|email| {
+                let user_id = people
+                    .iter()
+                    .find(|(e, _)| *e == email)
+                    .and_then(|(_, u)| *u);
+                Participant {
+                    email,
+                    user_id,
+                    created_at: now,
+                }
+            })
+            .collect();
+        let detail = super::CaseDetail {
+            case,
+            participants,
+            messages: Vec::new(),
+            attachments: Vec::new(),
+            history: Vec::new(),
+            events: Vec::new(),
+            timers: Vec::new(),
+            staff_view: false,
+        };
         Ok(Created {
             id,
             replayed: false,
+            detail: Some(Box::new(detail)),
         })
     }
 
@@ -194,7 +223,7 @@ impl App {
         notice: Notice,
         kind: &'static str,
         now: Timestamp,
-    ) -> AppResult<CaseId> {
+    ) -> AppResult<(CaseRecord, Vec<String>)> {
         let id = tx.insert_case(new, now).await?;
         let added = tx.add_participants(id, people, actor.id, now).await?;
         let state = CaseState::new();
@@ -240,7 +269,7 @@ impl App {
         let mut plan = Plan::default();
         self.plan(&mut plan, change, &added, now);
         write_plan(tx, &plan, now).await?;
-        Ok(id)
+        Ok((case, added))
     }
 
     /// Pairs each address with its user when that user is a member of `org`,
@@ -308,5 +337,6 @@ fn replay(stored: &StoredResponse, key: &IdempotencyKey) -> AppResult<Created> {
     Ok(Created {
         id: CaseId(id),
         replayed: true,
+        detail: None,
     })
 }

@@ -133,7 +133,10 @@ pub async fn create(
         participants: parsed.participants,
     };
     let created = app.create_case(&caller, input, idempotency).await?;
-    let view = view(&app, &caller, created.id).await?;
+    let view = match &created.detail {
+        Some(detail) => CaseView::from(&**detail),
+        None => view(&app, &caller, created.id).await?,
+    };
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/cases/{}", created.id.0)) {
         response.headers_mut().insert(header::LOCATION, loc);
