@@ -4,7 +4,7 @@
 use crate::App;
 use frontdesk_domain::cases::Notice;
 use frontdesk_domain::{CaseId, EmailAddress};
-use frontdesk_mail::{MailContext, new_message_id, render, thread_root};
+use frontdesk_mail::{MailContext, mail_subject, new_message_id, thread_root};
 use frontdesk_store::cases::CaseRecord;
 use frontdesk_store::outbox::NewMail;
 
@@ -19,6 +19,24 @@ pub(crate) struct NoticeInput {
     pub author_email: Option<String>,
     /// The participant a `ParticipantAdded` notice is for.
     pub new_participant: Option<String>,
+}
+
+/// The notice an outbox row carries, from its `kind`.
+pub(crate) fn parse_notice_kind(kind: &str) -> Option<Notice> {
+    use frontdesk_domain::cases::CaseStatus;
+    Some(match kind {
+        "received" => Notice::Received,
+        "reopened" => Notice::Reopened,
+        "staff_reply" => Notice::StaffReply,
+        "partner_reply" => Notice::PartnerReply,
+        "participant_added" => Notice::ParticipantAdded,
+        "reminder_1" => Notice::Reminder(1),
+        "reminder_2" => Notice::Reminder(2),
+        "closed_no_feedback" => Notice::ClosedNoFeedback,
+        "closed_after_resolution" => Notice::ClosedAfterResolution,
+        "closed_by_partner" => Notice::ClosedByPartner,
+        other => Notice::StatusChanged(CaseStatus::parse(other.strip_prefix("status_")?)?),
+    })
 }
 
 pub(crate) fn notice_kind(n: Notice) -> String {
@@ -76,7 +94,15 @@ impl App {
             case_id: case.id,
             subject: case.subject.clone(),
             category: case.category,
-            description: case.description.clone(),
+            // Only the notices that quote the description carry it.
+            description: if matches!(
+                notice,
+                Notice::Received | Notice::Reopened | Notice::ParticipantAdded
+            ) {
+                case.description.clone()
+            } else {
+                String::new()
+            },
             body: input.body.clone(),
             author: input.author.clone(),
             portal_url: self.config.case_url(case.id),
@@ -84,15 +110,15 @@ impl App {
             resolution_days: self.policy.resolved_close.as_seconds() / 86_400,
             feedback_close_days: self.policy.feedback_close.as_seconds() / 86_400,
         };
-        let rendered = render(notice, &ctx);
+        let subject = mail_subject(case.id, &case.subject);
+        let context = serde_json::to_string(&ctx).unwrap_or_default();
         let domain = self.mail_domain();
         Some(NewMail {
             case_id: Some(case.id),
             kind: notice_kind(notice),
             recipients,
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
+            subject,
+            context,
             message_id: new_message_id(case.id, &domain),
             in_reply_to: Some(thread_root(case.id, &domain)),
             references: thread_references(case, &domain),
@@ -109,4 +135,32 @@ fn thread_references(case: &CaseRecord, domain: &str) -> Vec<String> {
         .collect();
     refs.push(thread_root(case.id, domain));
     refs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_domain::cases::CaseStatus;
+
+    #[test]
+    fn every_notice_kind_reads_back() {
+        let mut all = vec![
+            Notice::Received,
+            Notice::Reopened,
+            Notice::StaffReply,
+            Notice::PartnerReply,
+            Notice::ParticipantAdded,
+            Notice::Reminder(1),
+            Notice::Reminder(2),
+            Notice::ClosedNoFeedback,
+            Notice::ClosedAfterResolution,
+            Notice::ClosedByPartner,
+        ];
+        all.extend(CaseStatus::ALL.map(Notice::StatusChanged));
+        for n in all {
+            assert_eq!(parse_notice_kind(&notice_kind(n)), Some(n), "{n:?}");
+        }
+        assert_eq!(parse_notice_kind("status_bogus"), None);
+        assert_eq!(parse_notice_kind("reminder_3"), None);
+    }
 }

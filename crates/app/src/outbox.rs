@@ -1,8 +1,9 @@
 //! Mail delivery from the outbox, with retries and backoff.
 
+use crate::notify::parse_notice_kind;
 use crate::{App, AppResult};
 use frontdesk_domain::{Duration, EmailAddress, Timestamp};
-use frontdesk_mail::{OutgoingMail, Sender, build, reply_address};
+use frontdesk_mail::{MailContext, OutgoingMail, Sender, build, render, reply_address};
 use frontdesk_store::outbox::OutboxMail;
 use std::time::UNIX_EPOCH;
 
@@ -51,6 +52,11 @@ impl App {
             .config
             .support_address()
             .map_err(|e| (e.to_string(), false))?;
+        let notice = parse_notice_kind(&mail.kind)
+            .ok_or_else(|| (format!("unknown notice kind {:?}", mail.kind), true))?;
+        let ctx: MailContext = serde_json::from_str(&mail.context)
+            .map_err(|e| (format!("unreadable mail context: {e}"), true))?;
+        let rendered = render(notice, &ctx);
         let to: Vec<EmailAddress> = mail
             .recipients
             .iter()
@@ -63,9 +69,9 @@ impl App {
             },
             to,
             reply_to: mail.case_id.map(|c| reply_address(&support, c)),
-            subject: mail.subject.clone(),
-            text: mail.text.clone(),
-            html: mail.html.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
             message_id: mail.message_id.clone(),
             in_reply_to: mail.in_reply_to.clone(),
             references: mail.references.clone(),

@@ -15,14 +15,16 @@ use frontdesk_domain::CaseId;
 use frontdesk_domain::cases::{Category, Notice};
 use templates::*;
 use view::View;
+pub use view::mail_subject;
 
 /// Put at the top of every mail; inbound processing may cut a reply at this
 /// line to drop the quoted notice.
 pub const REPLY_ABOVE_MARKER: &str = "##- Please type your reply above this line -##";
 
 /// The case facts a notice may mention. Which fields a notice uses depends on
-/// the notice; unused ones are simply ignored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// the notice; unused ones are simply ignored. Serializable, so the outbox
+/// can keep the facts and render at delivery.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MailContext {
     pub case_id: CaseId,
     pub subject: String,

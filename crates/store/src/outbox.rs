@@ -13,8 +13,8 @@ pub struct NewMail {
     pub kind: String,
     pub recipients: Vec<String>,
     pub subject: String,
-    pub text: String,
-    pub html: String,
+    /// What the notice mentions, as JSON; rendered at delivery.
+    pub context: String,
     pub message_id: String,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
@@ -52,8 +52,7 @@ pub struct OutboxMail {
     pub kind: String,
     pub recipients: Vec<String>,
     pub subject: String,
-    pub text: String,
-    pub html: String,
+    pub context: String,
     pub message_id: String,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
@@ -75,8 +74,7 @@ fn mail_from(row: &AnyRow) -> StoreResult<OutboxMail> {
         kind: text(row, "kind")?,
         recipients: list("recipients")?,
         subject: text(row, "subject")?,
-        text: text(row, "body_text")?,
-        html: text(row, "body_html")?,
+        context: text(row, "context")?,
         message_id: text(row, "message_id")?,
         in_reply_to: opt_text(row, "in_reply_to")?,
         references: list("refs")?,
@@ -88,7 +86,7 @@ fn mail_from(row: &AnyRow) -> StoreResult<OutboxMail> {
     })
 }
 
-const MAIL_COLUMNS: &str = "id, case_id, kind, recipients, subject, body_text, body_html, \
+const MAIL_COLUMNS: &str = "id, case_id, kind, recipients, subject, context, \
      message_id, in_reply_to, refs, status, attempts, last_error, created_at, sent_at";
 
 /// Filter for the staff outbox view.
@@ -202,7 +200,7 @@ impl Tx {
     pub async fn enqueue_mail(&mut self, mails: &[NewMail], now: Timestamp) -> StoreResult<()> {
         for chunk in mails.chunks(200) {
             let mut sql = SqlBuilder::new(
-                "INSERT INTO outbox (case_id, kind, recipients, subject, body_text, body_html, \
+                "INSERT INTO outbox (case_id, kind, recipients, subject, context, \
                  message_id, in_reply_to, refs, status, attempts, next_attempt_at, created_at) VALUES ",
             );
             for (i, m) in chunk.iter().enumerate() {
@@ -215,8 +213,7 @@ impl Tx {
                     m.kind.clone(),
                     json_list(&m.recipients),
                     m.subject.clone(),
-                    m.text.clone(),
-                    m.html.clone(),
+                    m.context.clone(),
                     m.message_id.clone(),
                 ] {
                     sql.push(", ").bind(Param::Text(value));

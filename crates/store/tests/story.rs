@@ -2063,8 +2063,7 @@ fn mail(case: Option<CaseId>, n: u32) -> NewMail {
         kind: "received".into(),
         recipients: vec![format!("p{n}@acme.example"), "cc@acme.example".into()],
         subject: format!("[#{n}] Received"),
-        text: format!("Text {n}"),
-        html: format!("<p>Html {n}</p>"),
+        context: format!("{{\"n\":{n}}}"),
         message_id: format!("<m{n}@frontdesk.example>"),
         in_reply_to: case.map(|c| format!("<case{}@frontdesk.example>", c.0)),
         references: case
@@ -2128,10 +2127,7 @@ async fn outbox_claims_leases_and_retries(store: Store) {
     assert_eq!(m1.case_id, Some(case));
     assert_eq!(m1.kind, "received");
     assert_eq!(m1.recipients, ["p1@acme.example", "cc@acme.example"]);
-    assert_eq!(
-        (m1.text.as_str(), m1.html.as_str()),
-        ("Text 1", "<p>Html 1</p>")
-    );
+    assert_eq!(m1.context, r#"{"n":1}"#);
     assert_eq!(m1.message_id, "<m1@frontdesk.example>");
     assert_eq!(
         m1.in_reply_to,

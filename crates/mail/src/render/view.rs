@@ -111,7 +111,9 @@ impl<'a> View<'a> {
 
 /// `[Case #1234] subject` on one line; an inbound subject that already
 /// carries the tag (`Re: [Case #1234] ...`) is not tagged twice.
-fn mail_subject(case_id: CaseId, subject: &str) -> String {
+/// The subject of every mail of a case: the `[Case #N]` tag and the case
+/// subject, control characters removed, never tagged twice.
+pub fn mail_subject(case_id: CaseId, subject: &str) -> String {
     let tag = subject_tag(case_id);
     let clean = subject
         .split(char::is_control)

@@ -149,15 +149,15 @@ CREATE TABLE timers (
 CREATE INDEX timers_due ON timers(due_at, id);
 CREATE INDEX timers_case ON timers(case_id);
 
--- The transactional outbox of mail.
+-- The transactional outbox of mail: the notice and the facts it mentions
+-- (JSON), rendered into text and HTML when delivered.
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     case_id INTEGER REFERENCES cases(id),
     kind TEXT NOT NULL,
     recipients TEXT NOT NULL,
     subject TEXT NOT NULL,
-    body_text TEXT NOT NULL,
-    body_html TEXT NOT NULL,
+    context TEXT NOT NULL,
     message_id TEXT NOT NULL UNIQUE,
     in_reply_to TEXT,
     refs TEXT NOT NULL,
