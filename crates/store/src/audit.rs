@@ -55,6 +55,7 @@ impl Tx {
     pub async fn record_events(&mut self, events: &[NewEvent], now: Timestamp) -> StoreResult<()> {
         for chunk in events.chunks(500) {
             let mut sql = SqlBuilder::new(
+                self.backend,
                 "INSERT INTO case_events (case_id, actor_id, actor, kind, detail, created_at) VALUES ",
             );
             for (i, e) in chunk.iter().enumerate() {

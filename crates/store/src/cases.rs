@@ -1,7 +1,7 @@
 //! Cases: the tenant-scoped reads, the dashboard query and the writes.
 
 use crate::sql::{Param, SqlBuilder, int, opt_int, opt_text, parsed, text};
-use crate::{Store, StoreError, StoreResult, Tx};
+use crate::{Backend, Store, StoreError, StoreResult, Tx};
 use frontdesk_domain::cases::{CaseState, CaseStatus, Category};
 use frontdesk_domain::{CaseId, OrgId, Timestamp, UserId};
 use sqlx::any::AnyRow;
@@ -205,8 +205,11 @@ fn summary_from(row: &AnyRow) -> StoreResult<CaseSummary> {
     })
 }
 
-fn one_case_sql(scope: CaseScope, id: CaseId, suffix: &str) -> SqlBuilder {
-    let mut sql = SqlBuilder::new(&format!("SELECT {CASE_COLUMNS}{CASE_FROM} WHERE c.id = "));
+fn one_case_sql(backend: Backend, scope: CaseScope, id: CaseId, suffix: &str) -> SqlBuilder {
+    let mut sql = SqlBuilder::new(
+        backend,
+        &format!("SELECT {CASE_COLUMNS}{CASE_FROM} WHERE c.id = "),
+    );
     sql.bind(Param::Int(id.0));
     scope.restrict(&mut sql, false);
     sql.push(suffix);
@@ -217,7 +220,7 @@ impl Store {
     /// The case if `scope` may see it; another organization's case is
     /// simply absent.
     pub async fn case(&self, scope: CaseScope, id: CaseId) -> StoreResult<Option<CaseRecord>> {
-        let sql = one_case_sql(scope, id, "");
+        let sql = one_case_sql(self.backend, scope, id, "");
         let row = sql.query().fetch_optional(&self.read).await?;
         row.as_ref().map(case_from).transpose()
     }
@@ -225,6 +228,7 @@ impl Store {
     pub async fn list_cases(&self, scope: CaseScope, q: &CaseQuery) -> StoreResult<CasePage> {
         let col = q.sort.column();
         let mut sql = SqlBuilder::new(
+            self.backend,
             "SELECT c.id, c.org_id, c.category, c.subject, r.name AS requester_name, c.status, \
              c.team, c.created_at, c.updated_at FROM cases c JOIN users r ON r.id = c.requester_id \
              WHERE 1 = 1",
@@ -317,6 +321,7 @@ impl Store {
         let mut out = Vec::new();
         for chunk in emails.chunks(200) {
             let mut sql = SqlBuilder::new(
+                self.backend,
                 "SELECT u.email, u.id FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = ",
             );
             sql.bind(Param::Int(org.0)).push(" WHERE u.email IN (");
@@ -379,7 +384,7 @@ impl Tx {
         } else {
             " FOR UPDATE OF c"
         };
-        let sql = one_case_sql(scope, id, lock);
+        let sql = one_case_sql(self.backend, scope, id, lock);
         let row = sql.query().fetch_optional(self.conn()).await?;
         row.as_ref().map(case_from).transpose()
     }
@@ -428,8 +433,10 @@ impl Tx {
         now: Timestamp,
     ) -> StoreResult<()> {
         for chunk in states.chunks(300) {
-            let mut sql =
-                SqlBuilder::new("UPDATE cases SET status = v.column2, status_rank = v.column3, ");
+            let mut sql = SqlBuilder::new(
+                self.backend,
+                "UPDATE cases SET status = v.column2, status_rank = v.column3, ",
+            );
             sql.push(&format!(
                 "closed = v.column4 {}, epoch = v.column5, updated_at = ",
                 self.backend.bool_cast()
@@ -463,8 +470,10 @@ impl Tx {
     ) -> StoreResult<Vec<CaseRecord>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let mut sql =
-                SqlBuilder::new(&format!("SELECT {CASE_COLUMNS}{CASE_FROM} WHERE c.id IN ("));
+            let mut sql = SqlBuilder::new(
+                self.backend,
+                &format!("SELECT {CASE_COLUMNS}{CASE_FROM} WHERE c.id IN ("),
+            );
             for (i, id) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -490,8 +499,10 @@ impl Tx {
         let mut out: std::collections::HashMap<CaseId, Vec<String>> =
             std::collections::HashMap::new();
         for chunk in ids.chunks(500) {
-            let mut sql =
-                SqlBuilder::new("SELECT case_id, email FROM case_participants WHERE case_id IN (");
+            let mut sql = SqlBuilder::new(
+                self.backend,
+                "SELECT case_id, email FROM case_participants WHERE case_id IN (",
+            );
             for (i, id) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -547,6 +558,7 @@ impl Tx {
         let mut added = Vec::new();
         for chunk in people.chunks(200) {
             let mut sql = SqlBuilder::new(
+                self.backend,
                 "INSERT INTO case_participants (case_id, email, user_id, added_by, created_at) VALUES ",
             );
             for (i, (email, user)) in chunk.iter().enumerate() {

@@ -70,7 +70,7 @@ impl Backend {
 pub struct Store {
     pub(crate) read: AnyPool,
     pub(crate) write: AnyPool,
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 /// A write transaction. Dropped without `commit`, it rolls back.

@@ -101,7 +101,10 @@ pub struct OutboxQuery {
 
 impl Store {
     pub async fn outbox(&self, q: &OutboxQuery) -> StoreResult<Vec<OutboxMail>> {
-        let mut sql = SqlBuilder::new(&format!("SELECT {MAIL_COLUMNS} FROM outbox WHERE 1 = 1"));
+        let mut sql = SqlBuilder::new(
+            self.backend,
+            &format!("SELECT {MAIL_COLUMNS} FROM outbox WHERE 1 = 1"),
+        );
         if let Some(case) = q.case_id {
             sql.push(" AND case_id = ").bind(Param::Int(case.0));
         }
@@ -200,6 +203,7 @@ impl Tx {
     pub async fn enqueue_mail(&mut self, mails: &[NewMail], now: Timestamp) -> StoreResult<()> {
         for chunk in mails.chunks(200) {
             let mut sql = SqlBuilder::new(
+                self.backend,
                 "INSERT INTO outbox (case_id, kind, recipients, subject, context, \
                  message_id, in_reply_to, refs, status, attempts, next_attempt_at, created_at) VALUES ",
             );

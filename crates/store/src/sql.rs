@@ -1,7 +1,7 @@
 //! Small helpers shared by the repositories: row decoding that hides the
 //! differences between the two databases, and a dynamic query builder.
 
-use crate::{StoreError, StoreResult};
+use crate::{Backend, StoreError, StoreResult};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
@@ -43,18 +43,22 @@ pub(crate) enum Param {
     Text(String),
 }
 
-/// Builds SQL with `$n` placeholders, which both SQLite and PostgreSQL accept.
-#[derive(Debug, Default)]
+/// Builds SQL with placeholders in each backend's cheapest form: `$n` on
+/// PostgreSQL, anonymous `?` on SQLite (named or numbered ones make SQLite's
+/// parameter lookup quadratic in large multi-row statements).
+#[derive(Debug)]
 pub(crate) struct SqlBuilder {
     pub sql: String,
     params: Vec<Param>,
+    backend: Backend,
 }
 
 impl SqlBuilder {
-    pub fn new(head: &str) -> Self {
+    pub fn new(backend: Backend, head: &str) -> Self {
         Self {
             sql: head.to_owned(),
             params: Vec::new(),
+            backend,
         }
     }
 
@@ -66,8 +70,13 @@ impl SqlBuilder {
     /// Appends a placeholder bound to `p`.
     pub fn bind(&mut self, p: Param) -> &mut Self {
         self.params.push(p);
-        self.sql.push('$');
-        self.sql.push_str(&self.params.len().to_string());
+        match self.backend {
+            Backend::Sqlite => self.sql.push('?'),
+            Backend::Postgres => {
+                self.sql.push('$');
+                self.sql.push_str(&self.params.len().to_string());
+            }
+        }
         self
     }
 

@@ -53,7 +53,7 @@ impl Store {
 impl Tx {
     pub async fn cancel_timers(&mut self, cases: &[CaseId]) -> StoreResult<()> {
         for chunk in cases.chunks(500) {
-            let mut sql = SqlBuilder::new("DELETE FROM timers WHERE case_id IN (");
+            let mut sql = SqlBuilder::new(self.backend, "DELETE FROM timers WHERE case_id IN (");
             for (i, c) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -71,8 +71,10 @@ impl Tx {
         timers: &[(CaseId, TimerKind, i64, Timestamp)],
     ) -> StoreResult<()> {
         for chunk in timers.chunks(500) {
-            let mut sql =
-                SqlBuilder::new("INSERT INTO timers (case_id, kind, epoch, due_at) VALUES ");
+            let mut sql = SqlBuilder::new(
+                self.backend,
+                "INSERT INTO timers (case_id, kind, epoch, due_at) VALUES ",
+            );
             for (i, (case, kind, epoch, due)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.bind(Param::Int(case.0)).push(", ");
