@@ -38,6 +38,8 @@ pub struct App {
     /// Wakes the workers when new work was committed.
     pub wake: Arc<tokio::sync::Notify>,
     pub auth_cache: Arc<access::AuthCache>,
+    /// Group commit of new cases.
+    pub creates: Arc<cases::CreateQueue>,
 }
 
 impl App {
@@ -64,6 +66,7 @@ impl App {
             blobs,
             wake: Arc::new(tokio::sync::Notify::new()),
             auth_cache: Arc::new(access::AuthCache::default()),
+            creates: Arc::new(cases::CreateQueue::default()),
         })
     }
 

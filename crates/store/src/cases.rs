@@ -390,28 +390,69 @@ impl Tx {
     }
 
     pub async fn insert_case(&mut self, case: &NewCase, now: Timestamp) -> StoreResult<CaseId> {
+        let ids = self.insert_cases(std::slice::from_ref(case), now).await?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt("insert returned no id".into()))
+    }
+
+    /// Inserts new cases (status Open) in one statement per chunk; ids come
+    /// back in the order of `cases` (both databases assign them in VALUES order).
+    pub async fn insert_cases(
+        &mut self,
+        cases: &[NewCase],
+        now: Timestamp,
+    ) -> StoreResult<Vec<CaseId>> {
         let state = CaseState::new();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO cases (org_id, category, subject, description, requester_id, status, \
-             status_rank, closed, epoch, team, reopened_from, created_at, updated_at, \
-             status_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $9, $10, $11, $11, $11) \
-             RETURNING id",
-        )
-        .bind(case.org_id.0)
-        .bind(case.category.as_str())
-        .bind(&case.subject)
-        .bind(&case.description)
-        .bind(case.requester_id.0)
-        .bind(state.status.as_str())
-        .bind(state.status.rank())
-        .bind(state.epoch)
-        .bind(&case.team)
-        .bind(case.reopened_from.map(|c| c.0))
-        .bind(now.0)
-        .fetch_one(self.conn())
-        .await
-        .map_err(StoreError::from_write)?;
-        Ok(CaseId(id))
+        let mut ids = Vec::with_capacity(cases.len());
+        for chunk in cases.chunks(200) {
+            let mut sql = SqlBuilder::new(
+                self.backend,
+                "INSERT INTO cases (org_id, category, subject, description, requester_id, status, \
+                 status_rank, closed, epoch, team, reopened_from, created_at, updated_at, \
+                 status_changed_at) VALUES ",
+            );
+            for (i, case) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(Param::Int(case.org_id.0)).push(", ");
+                sql.bind(Param::Text(case.category.as_str().to_owned()))
+                    .push(", ");
+                sql.bind(Param::Text(case.subject.clone())).push(", ");
+                sql.bind(Param::Text(case.description.clone())).push(", ");
+                sql.bind(Param::Int(case.requester_id.0)).push(", ");
+                sql.bind(Param::Text(state.status.as_str().to_owned()))
+                    .push(", ");
+                sql.bind(Param::Int(state.status.rank())).push(", FALSE, ");
+                sql.bind(Param::Int(state.epoch)).push(", ");
+                sql.bind(Param::Text(case.team.clone())).push(", ");
+                match case.reopened_from {
+                    Some(c) => sql.bind(Param::Int(c.0)),
+                    None => sql.push("NULL"),
+                };
+                for _ in 0..3 {
+                    sql.push(", ").bind(Param::Int(now.0));
+                }
+                sql.push(")");
+            }
+            sql.push(" RETURNING id");
+            let rows = sql
+                .query()
+                .fetch_all(self.conn())
+                .await
+                .map_err(StoreError::from_write)?;
+            let mut chunk_ids = rows
+                .iter()
+                .map(|r| int(r, "id").map(CaseId))
+                .collect::<StoreResult<Vec<_>>>()?;
+            chunk_ids.sort();
+            if chunk_ids.len() != chunk.len() {
+                return Err(StoreError::Corrupt(
+                    "insert returned a different number of ids".into(),
+                ));
+            }
+            ids.extend(chunk_ids);
+        }
+        Ok(ids)
     }
 
     /// Stores a new lifecycle state; `updated_at` moves with every change.
@@ -555,35 +596,48 @@ impl Tx {
         added_by: Option<UserId>,
         now: Timestamp,
     ) -> StoreResult<Vec<String>> {
+        let rows: Vec<_> = people
+            .iter()
+            .map(|(e, u)| (case, e.clone(), *u, added_by))
+            .collect();
+        let added = self.add_participant_rows(&rows, now).await?;
+        Ok(added.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// Adds (case, email, user, added by) rows, ignoring ones already
+    /// present; returns the rows added, in the order given.
+    pub async fn add_participant_rows(
+        &mut self,
+        rows: &[(CaseId, String, Option<UserId>, Option<UserId>)],
+        now: Timestamp,
+    ) -> StoreResult<Vec<(CaseId, String)>> {
         let mut added = Vec::new();
-        for chunk in people.chunks(200) {
+        for chunk in rows.chunks(200) {
             let mut sql = SqlBuilder::new(
                 self.backend,
                 "INSERT INTO case_participants (case_id, email, user_id, added_by, created_at) VALUES ",
             );
-            for (i, (email, user)) in chunk.iter().enumerate() {
+            for (i, (case, email, user, by)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.bind(Param::Int(case.0))
                     .push(", ")
                     .bind(Param::Text(email.clone()))
                     .push(", ");
-                match user {
-                    Some(u) => sql.bind(Param::Int(u.0)),
-                    None => sql.push("NULL"),
-                };
-                sql.push(", ");
-                match added_by {
-                    Some(u) => sql.bind(Param::Int(u.0)),
-                    None => sql.push("NULL"),
-                };
-                sql.push(", ").bind(Param::Int(now.0)).push(")");
+                for id in [user, by] {
+                    match id {
+                        Some(u) => sql.bind(Param::Int(u.0)),
+                        None => sql.push("NULL"),
+                    };
+                    sql.push(", ");
+                }
+                sql.bind(Param::Int(now.0)).push(")");
             }
-            sql.push(" ON CONFLICT (case_id, email) DO NOTHING RETURNING email");
+            sql.push(" ON CONFLICT (case_id, email) DO NOTHING RETURNING case_id, email");
             for row in sql.query().fetch_all(self.conn()).await? {
-                added.push(text(&row, "email")?);
+                added.push((CaseId(int(&row, "case_id")?), text(&row, "email")?));
             }
         }
-        added.sort_by_key(|e| people.iter().position(|(p, _)| p == e));
+        added.sort_by_key(|(c, e)| rows.iter().position(|(rc, re, _, _)| rc == c && re == e));
         Ok(added)
     }
 

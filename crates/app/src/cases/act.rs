@@ -1,6 +1,6 @@
 //! Changing a case: conversation, participants, status, close and reopen.
 
-use super::{ActorRef, CaseSeed, Change, refused};
+use super::{ActorRef, CaseSeed, Change, OpenItem, refused};
 use crate::notify::NoticeInput;
 use crate::{App, AppError, AppResult, Caller};
 use frontdesk_domain::cases::{self, Actor, CaseStatus, Event, Notice, check_reopen, decide};
@@ -396,18 +396,15 @@ impl App {
             requester_email: seed_email,
         };
         let people = self.link_participants(case.org_id, &participants).await?;
-        let (new_case, _) = self
-            .open_case(
-                &mut tx,
-                &new,
-                seed,
-                &people,
-                &actor,
-                Notice::Reopened,
-                "reopened_from",
-                now,
-            )
-            .await?;
+        let item = OpenItem {
+            new,
+            seed,
+            people,
+            actor: actor.clone(),
+            notice: Notice::Reopened,
+            kind: "reopened_from",
+        };
+        let (new_case, _) = self.open_case(&mut tx, item, now).await?;
         let new_id = new_case.id;
         tx.set_reopened_as(case.id, new_id).await?;
         tx.record_events(

@@ -24,6 +24,19 @@ pub struct IdempotencyKey {
     pub request_hash: String,
 }
 
+/// Everything needed to open one case.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenItem {
+    pub new: NewCase,
+    pub seed: CaseSeed,
+    /// Participants, paired with their user when a member of the organization.
+    pub people: Vec<(String, Option<UserId>)>,
+    pub actor: ActorRef,
+    pub notice: Notice,
+    /// The audit event's kind.
+    pub kind: &'static str,
+}
+
 /// Names the mails of a new case need, known before it is inserted.
 #[derive(Debug, Clone)]
 pub(crate) struct CaseSeed {
@@ -118,23 +131,15 @@ impl App {
         let people = self
             .link_participants(partner.org, &valid.participants)
             .await?;
-        let org_name = caller
-            .current
-            .as_ref()
-            .map(|m| m.org.name.clone())
-            .unwrap_or_default();
         let seed = CaseSeed {
-            org_name,
+            org_name: caller
+                .current
+                .as_ref()
+                .map(|m| m.org.name.clone())
+                .unwrap_or_default(),
             requester_name: caller.user.name.clone(),
             requester_email: caller.user.email.clone(),
         };
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        if let Some(key) = &idempotency
-            && let Some(stored) = tx.idempotent_response(caller.user.id, &key.key).await?
-        {
-            return replay(&stored, key);
-        }
         let new = NewCase {
             org_id: partner.org,
             category: valid.category,
@@ -144,132 +149,158 @@ impl App {
             team: valid.category.default_team().to_owned(),
             reopened_from: None,
         };
-        let (case, added) = self
-            .open_case(
-                &mut tx,
-                &new,
-                seed,
-                &people,
-                &actor,
-                Notice::Received,
-                "created",
-                now,
-            )
-            .await?;
-        let id = case.id;
-        if let Some(key) = &idempotency {
-            let stored = StoredResponse {
-                request_hash: key.request_hash.clone(),
-                status: 201,
-                body: serde_json::json!({ "id": id.0 }).to_string(),
-            };
-            match tx
-                .save_idempotent_response(caller.user.id, &key.key, &stored, now)
-                .await
-            {
-                Ok(()) => {}
-                Err(StoreError::Conflict(_)) => {
-                    drop(tx);
-                    return self.replay_after_race(caller.user.id, key).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        tx.commit().await?;
+        let item = OpenItem {
+            new,
+            seed,
+            people: people.clone(),
+            actor,
+            notice: Notice::Received,
+            kind: "created",
+        };
+        let (case, added) = match idempotency {
+            // Without a key, concurrent submissions share one transaction.
+            None => self.creates.submit(self, item).await?,
+            Some(key) => match self.create_idempotent(caller, item, &key).await? {
+                Ok(opened) => opened,
+                Err(replayed) => return Ok(replayed),
+            },
+        };
         self.wake.notify_one();
         metrics::counter!("frontdesk_cases_created_total").increment(1);
-        let participants = added
-            .into_iter()
-            .map(|email| {
-                let user_id = people
-                    .iter()
-                    .find(|(e, _)| *e == email)
-                    .and_then(|(_, u)| *u);
-                Participant {
-                    email,
-                    user_id,
-                    created_at: now,
-                }
-            })
-            .collect();
-        let detail = super::CaseDetail {
-            case,
-            participants,
-            messages: Vec::new(),
-            attachments: Vec::new(),
-            history: Vec::new(),
-            events: Vec::new(),
-            timers: Vec::new(),
-            staff_view: false,
+        Ok(created(case, added, &people))
+    }
+
+    /// Creation under an `Idempotency-Key`: the stored answer of an earlier
+    /// identical request is replayed (`Err`), else the case is opened and
+    /// the key saved in the same transaction.
+    async fn create_idempotent(
+        &self,
+        caller: &crate::Caller,
+        item: OpenItem,
+        key: &IdempotencyKey,
+    ) -> AppResult<Result<(CaseRecord, Vec<String>), Created>> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if let Some(stored) = tx.idempotent_response(caller.user.id, &key.key).await? {
+            return replay(&stored, key).map(Err);
+        }
+        let (case, added) = self.open_case(&mut tx, item, now).await?;
+        let stored = StoredResponse {
+            request_hash: key.request_hash.clone(),
+            status: 201,
+            body: serde_json::json!({ "id": case.id.0 }).to_string(),
         };
-        Ok(Created {
-            id,
-            replayed: false,
-            detail: Some(Box::new(detail)),
-        })
+        match tx
+            .save_idempotent_response(caller.user.id, &key.key, &stored, now)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => {
+                drop(tx);
+                return self.replay_after_race(caller.user.id, key).await.map(Err);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(Ok((case, added)))
     }
 
     /// Inserts a case with participants and runs its opening notice.
-    /// `seed` names the organization and requester for the mail, so the
-    /// case need not be read back.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn open_case(
         &self,
         tx: &mut Tx,
-        new: &NewCase,
-        seed: CaseSeed,
-        people: &[(String, Option<UserId>)],
-        actor: &ActorRef,
-        notice: Notice,
-        kind: &'static str,
+        item: OpenItem,
         now: Timestamp,
     ) -> AppResult<(CaseRecord, Vec<String>)> {
-        let id = tx.insert_case(new, now).await?;
-        let added = tx.add_participants(id, people, actor.id, now).await?;
+        let mut opened = self.open_cases(tx, vec![item], now).await?;
+        opened
+            .pop()
+            .ok_or_else(|| AppError::Internal("no case was opened".into()))
+    }
+
+    /// Inserts cases with their participants and opening notices, with a
+    /// handful of statements however many there are; each comes back with
+    /// the participants it got. The cases need not be read back: `seed`
+    /// names what the mails mention.
+    pub(crate) async fn open_cases(
+        &self,
+        tx: &mut Tx,
+        items: Vec<OpenItem>,
+        now: Timestamp,
+    ) -> AppResult<Vec<(CaseRecord, Vec<String>)>> {
+        let news: Vec<NewCase> = items.iter().map(|i| i.new.clone()).collect();
+        let ids = tx.insert_cases(&news, now).await?;
+        let rows: Vec<_> = ids
+            .iter()
+            .zip(&items)
+            .flat_map(|(id, item)| {
+                item.people
+                    .iter()
+                    .map(move |(e, u)| (*id, e.clone(), *u, item.actor.id))
+            })
+            .collect();
+        let added = tx.add_participant_rows(&rows, now).await?;
         let state = CaseState::new();
-        let case = CaseRecord {
-            id,
-            org_id: new.org_id,
-            org_name: seed.org_name,
-            category: new.category,
-            subject: new.subject.clone(),
-            description: new.description.clone(),
-            requester_id: new.requester_id,
-            requester_name: seed.requester_name,
-            requester_email: seed.requester_email,
-            status: state.status,
-            epoch: state.epoch,
-            team: new.team.clone(),
-            assignee_id: None,
-            assignee_name: None,
-            reopened_from: new.reopened_from,
-            reopened_as: None,
-            created_at: now,
-            updated_at: now,
-            status_changed_at: now,
-        };
-        let transition = Transition {
-            from: state.status,
-            state,
-            effects: vec![Effect::Notify(notice)],
-        };
-        let detail = serde_json::json!({
-            "category": new.category.as_str(),
-            "participants": added,
-            "reopened_from": new.reopened_from.map(|c| c.0),
-        });
-        let change = Change {
-            case: &case,
-            transition,
-            actor,
-            kind,
-            detail,
-            notice: NoticeInput::default(),
-        };
         let mut plan = Plan::default();
-        self.plan(&mut plan, change, &added, now);
+        let mut opened = Vec::with_capacity(items.len());
+        for (id, item) in ids.into_iter().zip(items) {
+            let OpenItem {
+                new,
+                seed,
+                actor,
+                notice,
+                kind,
+                ..
+            } = item;
+            let case = CaseRecord {
+                id,
+                org_id: new.org_id,
+                org_name: seed.org_name,
+                category: new.category,
+                subject: new.subject,
+                description: new.description,
+                requester_id: new.requester_id,
+                requester_name: seed.requester_name,
+                requester_email: seed.requester_email,
+                status: state.status,
+                epoch: state.epoch,
+                team: new.team,
+                assignee_id: None,
+                assignee_name: None,
+                reopened_from: new.reopened_from,
+                reopened_as: None,
+                created_at: now,
+                updated_at: now,
+                status_changed_at: now,
+            };
+            let mine: Vec<String> = added
+                .iter()
+                .filter(|(c, _)| *c == id)
+                .map(|(_, e)| e.clone())
+                .collect();
+            let transition = Transition {
+                from: state.status,
+                state,
+                effects: vec![Effect::Notify(notice)],
+            };
+            let detail = serde_json::json!({
+                "category": case.category.as_str(),
+                "participants": mine,
+                "reopened_from": case.reopened_from.map(|c| c.0),
+            });
+            let change = Change {
+                case: &case,
+                transition,
+                actor: &actor,
+                kind,
+                detail,
+                notice: NoticeInput::default(),
+            };
+            self.plan(&mut plan, change, &mine, now);
+            opened.push((case, mine));
+        }
         write_plan(tx, &plan, now).await?;
-        Ok((case, added))
+        Ok(opened)
     }
 
     /// Pairs each address with its user when that user is a member of `org`,
@@ -320,6 +351,40 @@ impl App {
                 )
             })?;
         replay(&stored, key)
+    }
+}
+
+/// The answer to a fresh creation: the case as its requester sees it.
+fn created(case: CaseRecord, added: Vec<String>, people: &[(String, Option<UserId>)]) -> Created {
+    let now = case.created_at;
+    let participants = added
+        .into_iter()
+        .map(|email| {
+            let user_id = people
+                .iter()
+                .find(|(e, _)| *e == email)
+                .and_then(|(_, u)| *u);
+            Participant {
+                email,
+                user_id,
+                created_at: now,
+            }
+        })
+        .collect();
+    let detail = super::CaseDetail {
+        case,
+        participants,
+        messages: Vec::new(),
+        attachments: Vec::new(),
+        history: Vec::new(),
+        events: Vec::new(),
+        timers: Vec::new(),
+        staff_view: false,
+    };
+    Created {
+        id: detail.case.id,
+        replayed: false,
+        detail: Some(Box::new(detail)),
     }
 }
 

@@ -2,11 +2,13 @@
 
 mod act;
 mod attachments;
+mod batch;
 mod create;
 mod read;
 
 pub use attachments::Download;
-pub(crate) use create::CaseSeed;
+pub use batch::CreateQueue;
+pub(crate) use create::{CaseSeed, OpenItem};
 pub use create::{Created, IdempotencyKey, NewCaseInput};
 pub use read::{CaseDetail, HistoryCase, ListInput};
 
@@ -111,7 +113,9 @@ impl App {
             notice,
         } = change;
         let changed = transition.status_changed();
-        if changed || transition.state != case.state() || case.updated_at != now {
+        // People's activity moves `updated_at`; the system's reminders do not.
+        let touched = case.updated_at != now && actor.side != Actor::System;
+        if changed || transition.state != case.state() || touched {
             plan.states.push((case.id, transition.state, changed));
         }
         for effect in &transition.effects {
