@@ -369,9 +369,15 @@ proptest! {
                     _ => prop_assert!(result.is_err(), "{:?} accepted on Closed", event),
                 }
             }
-            // A timer taken from the scheduled set is never stale.
+            // A timer taken from the scheduled set is never stale...
             if !matches!(step, Step::Event(_)) {
                 prop_assert!(result.is_ok(), "scheduled {:?} rejected in {:?}", event, before);
+            }
+            // ...and one of another epoch or status always is.
+            if let Event::TimerFired { kind, epoch } = event
+                && (epoch != before.epoch || kind.status() != before.status)
+            {
+                prop_assert_eq!(result.clone().err(), Some(Rejection::StaleTimer));
             }
             match &result {
                 // A rejection changes nothing, and is deterministic.
@@ -433,7 +439,9 @@ proptest! {
         let mut sim = Sim { state: state(from, epoch), timers: Vec::new(), now: Timestamp(start), policy };
         prop_assert!(sim.apply(set(waiting, true)).is_ok());
         let mut seen = Vec::new();
-        while let Some(event) = sim.event_for(&Step::FireNextDue) {
+        // Bounded, so a timer that re-arms the ladder fails instead of hanging.
+        for _ in 0..10 {
+            let Some(event) = sim.event_for(&Step::FireNextDue) else { break };
             let t = sim.apply(event).map_err(|r| TestCaseError::fail(r.to_string()))?;
             for effect in t.effects {
                 if let Effect::Notify(notice) = effect {

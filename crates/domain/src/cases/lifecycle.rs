@@ -225,8 +225,9 @@ pub fn decide(
     }
 }
 
-/// "Reopen case" only applies to a closed case not reopened before; the
-/// caller then opens a new case linked to this one.
+/// "Reopen case" only applies to a closed case; the caller then opens a new
+/// case linked to this one (and refuses a case already reopened, which the
+/// lifecycle state does not record).
 pub fn check_reopen(state: CaseState) -> Result<(), Rejection> {
     if state.status.is_closed() {
         Ok(())
