@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 /// Timers taken per transaction: large enough to amortise the commit and
 /// the statements, small enough to keep the write lock short.
-const BATCH: i64 = 512;
+const BATCH: i64 = 4096;
 
 impl App {
     /// Applies timers due at `now`; returns how many changed a case. Each

@@ -183,3 +183,52 @@ impl From<AppError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// axum answers some refusals itself, before a handler runs, in plain text
+/// (a body over the size limit, a method the route does not have). The API
+/// promises problem+json for every error, so those are rewritten; headers
+/// such as `Allow` are kept.
+pub async fn problem_for_plain_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/problem+json");
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let title = status.canonical_reason().unwrap_or("Error");
+    let (slug, detail) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too-large",
+            "the request body is larger than this call accepts".to_owned(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "this route does not take that method; see the `Allow` header".to_owned(),
+        ),
+        _ if status.is_client_error() => ("bad-request", text),
+        _ => ("internal", text),
+    };
+    let detail = if detail.is_empty() {
+        title.to_owned()
+    } else {
+        detail
+    };
+    let mut rewritten = ApiError::new(status, slug, title, detail).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().append(name, value.clone());
+        }
+    }
+    rewritten
+}

@@ -22,8 +22,12 @@ use tower_http::trace::TraceLayer;
 
 /// The whole HTTP surface for `app`.
 pub fn router(app: App) -> Router {
+    // Counters incremented before the first scrape must not be lost.
+    ops::metrics_handle();
     let body_limit = app.config.limits.max_body_bytes;
-    let api = api::routes(&app).layer(DefaultBodyLimit::max(body_limit));
+    let api = api::routes(&app)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(error::problem_for_plain_errors));
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::routes())
