@@ -38,7 +38,15 @@ impl CreateQueue {
     pub(crate) async fn submit(&self, app: &App, item: OpenItem) -> AppResult<Opened> {
         let sender = self.sender.get_or_init(|| {
             let (tx, rx) = mpsc::channel(1024);
-            tokio::spawn(run(app.clone(), rx));
+            let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+            // SQLite has one writer; PostgreSQL commits several batches at once.
+            let writers = match app.store.backend() {
+                frontdesk_store::Backend::Sqlite => 1,
+                frontdesk_store::Backend::Postgres => 4,
+            };
+            for _ in 0..writers {
+                tokio::spawn(run(app.clone(), rx.clone()));
+            }
             tx
         });
         let (reply, answer) = oneshot::channel();
@@ -52,15 +60,23 @@ impl CreateQueue {
     }
 }
 
-async fn run(app: App, mut jobs: mpsc::Receiver<Job>) {
-    while let Some(first) = jobs.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+async fn run(app: App, jobs: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        // Take what is waiting, then release the queue to the next writer.
+        let batch = {
+            let mut jobs = jobs.lock().await;
+            let Some(first) = jobs.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
             }
-        }
+            batch
+        };
         app.write_batch(batch).await;
     }
 }
