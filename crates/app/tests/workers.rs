@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
+
 //! The workers' promises, on SQLite and PostgreSQL: due timers take effect
 //! exactly once even with two processes sweeping the same database at the
 //! same time, and mail that cannot be delivered is kept and retried.

@@ -6,7 +6,12 @@
 //!
 //! Run: `cargo bench -p frontdesk --bench load [-- create|list|sweep] [--postgres]`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::field_reassign_with_default
+)]
 
 use frontdesk_app::{App, Clock, Config};
 use frontdesk_domain::Timestamp;
@@ -67,9 +72,11 @@ async fn start(postgres: bool) -> Bench {
     };
     let dir = std::env::temp_dir().join(format!("frontdesk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config::default();
-    config.data_dir = dir.clone();
-    config.database_url = db.url.clone();
+    let config = Config {
+        data_dir: dir.clone(),
+        database_url: db.url.clone(),
+        ..Config::default()
+    };
     let app = App::build(config, Clock::system()).await.unwrap();
     app.ensure_default_teams().await.unwrap();
     Bench {
@@ -331,11 +338,7 @@ async fn seed_bulk(app: &App, orgs: i64, per_org: i64, timers_due: Option<Timest
         conn.execute(sql.as_str()).await.unwrap();
     }
     conn.execute("COMMIT").await.unwrap();
-    if app.store.backend() == frontdesk_store::Backend::Postgres {
-        conn.execute("ANALYZE").await.unwrap();
-    } else {
-        conn.execute("ANALYZE").await.unwrap();
-    }
+    conn.execute("ANALYZE").await.unwrap();
     drop(conn);
     pool.close().await;
     println!(
