@@ -93,7 +93,7 @@ impl Tx {
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; PRAGMA wal_autocheckpoint = 4000; \
-     PRAGMA temp_store = MEMORY;";
+     PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;";
 
 impl Store {
     /// Connects to `sqlite://path?mode=rwc` or `postgres://…`.
