@@ -5,6 +5,7 @@ mod attachments;
 mod batch;
 mod create;
 mod read;
+mod reopen;
 
 pub use attachments::Download;
 pub use batch::CreateQueue;
