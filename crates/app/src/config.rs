@@ -269,6 +269,52 @@ mod tests {
     }
 
     #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "frontdesk.toml",
+                "listen = \"0.0.0.0:9000\"\n[timers]\nfeedback_close = \"10d\"\n[mail]\nsmtp_port = 2525\n",
+            )?;
+            jail.set_env("FRONTDESK_MAIL__SMTP_PORT", "587");
+            jail.set_env("FRONTDESK_DEV_CLOCK", "true");
+            let c = Config::load(Some(Path::new("frontdesk.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "0.0.0.0:9000", "from the file");
+            assert_eq!(
+                c.timers.policy().map_err(|e| e.to_string())?.feedback_close,
+                Duration::days(10)
+            );
+            assert_eq!(c.mail.smtp_port, 587, "the environment wins over the file");
+            assert!(c.dev_clock);
+            assert_eq!(c.public_url, "http://127.0.0.1:8080", "default kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_configuration_is_refused_with_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("a.toml", "[timers]\nfeedback_close = \"2d\"\n")?;
+            let e = Config::load(Some(Path::new("a.toml")))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("feedback timers must grow"), "{e}");
+            jail.create_file("b.toml", "lisen = \"x\"\n")?;
+            let e = Config::load(Some(Path::new("b.toml")))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("lisen"), "unknown keys are named: {e}");
+            let e = Config::load(Some(Path::new("missing.toml")))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("does not exist"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn defaults_are_valid_and_secrets_masked() {
         let mut c = Config::default();
         c.validate().expect("defaults validate");
