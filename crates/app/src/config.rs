@@ -257,6 +257,7 @@ pub fn parse_duration(key: &str, s: &str) -> AppResult<Duration> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
 
