@@ -227,65 +227,26 @@ impl Store {
 
     pub async fn list_cases(&self, scope: CaseScope, q: &CaseQuery) -> StoreResult<CasePage> {
         let col = q.sort.column();
-        let mut sql = SqlBuilder::new(
-            self.backend,
-            "SELECT c.id, c.org_id, c.category, c.subject, r.name AS requester_name, c.status, \
-             c.team, c.created_at, c.updated_at FROM cases c JOIN users r ON r.id = c.requester_id \
-             WHERE 1 = 1",
-        );
-        scope.restrict(&mut sql, q.mine_only);
-        if let Some(org) = q.org {
-            sql.push(" AND c.org_id = ").bind(Param::Int(org.0));
-        }
-        if let Some(team) = &q.team {
-            sql.push(" AND c.team = ").bind(Param::Text(team.clone()));
-        }
-        match q.status {
-            StatusFilter::Open => {
-                sql.push(" AND c.closed = FALSE");
-            }
-            StatusFilter::Closed => {
-                sql.push(" AND c.closed = TRUE");
-            }
-            StatusFilter::All => {}
-            StatusFilter::Is(s) => {
-                sql.push(if s.is_closed() {
-                    " AND c.closed = TRUE"
-                } else {
-                    " AND c.closed = FALSE"
-                });
-                sql.push(" AND c.status = ")
-                    .bind(Param::Text(s.as_str().to_owned()));
-            }
-        }
-        if let Some(category) = q.category {
-            sql.push(" AND c.category = ")
-                .bind(Param::Text(category.as_str().to_owned()));
-        }
-        if let Some(id) = q.id {
-            sql.push(" AND c.id = ").bind(Param::Int(id.0));
-        }
-        if let Some(text) = &q.subject {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            sql.push(" AND LOWER(c.subject) LIKE ")
-                .bind(Param::Text(pattern))
-                .push(" ESCAPE '\\'");
-        }
-        let (cmp, dir) = if q.descending {
-            ("<", "DESC")
-        } else {
-            (">", "ASC")
-        };
-        if let Some((key, id)) = q.after {
-            sql.push(&format!(" AND (c.{col}, c.id) {cmp} ("))
-                .bind(Param::Int(key))
-                .push(", ")
-                .bind(Param::Int(id))
-                .push(")");
-        }
+        let dir = if q.descending { "DESC" } else { "ASC" };
         let limit = i64::from(q.limit.clamp(1, 200));
-        sql.push(&format!(" ORDER BY c.{col} {dir}, c.id {dir} LIMIT "))
-            .bind(Param::Int(limit + 1));
+        let mut sql = SqlBuilder::new(self.backend, "");
+        match q.status {
+            StatusFilter::Open => list_select(&mut sql, scope, q, false, limit),
+            StatusFilter::Closed => list_select(&mut sql, scope, q, true, limit),
+            StatusFilter::Is(s) => list_select(&mut sql, scope, q, s.is_closed(), limit),
+            // Every index leads with the open/closed split, so "all" merges
+            // the two ordered halves instead of sorting the organization.
+            StatusFilter::All => {
+                sql.push("SELECT * FROM (");
+                list_select(&mut sql, scope, q, false, limit);
+                sql.push(") AS open_half UNION ALL SELECT * FROM (");
+                list_select(&mut sql, scope, q, true, limit);
+                sql.push(&format!(
+                    ") AS closed_half ORDER BY {col} {dir}, id {dir} LIMIT "
+                ))
+                .bind(Param::Int(limit + 1));
+            }
+        }
         let rows = sql.query().fetch_all(&self.read).await?;
         let mut items = rows
             .iter()
@@ -349,6 +310,59 @@ impl Store {
         .await?;
         rows.iter().map(participant_from).collect()
     }
+}
+
+/// One ordered, limited dashboard query over open or closed cases.
+fn list_select(sql: &mut SqlBuilder, scope: CaseScope, q: &CaseQuery, closed: bool, limit: i64) {
+    let col = q.sort.column();
+    sql.push(
+        "SELECT c.id, c.org_id, c.category, c.subject, r.name AS requester_name, c.status, \
+         c.status_rank, c.team, c.created_at, c.updated_at FROM cases c \
+         JOIN users r ON r.id = c.requester_id WHERE 1 = 1",
+    );
+    scope.restrict(sql, q.mine_only);
+    if let Some(org) = q.org {
+        sql.push(" AND c.org_id = ").bind(Param::Int(org.0));
+    }
+    if let Some(team) = &q.team {
+        sql.push(" AND c.team = ").bind(Param::Text(team.clone()));
+    }
+    sql.push(if closed {
+        " AND c.closed = TRUE"
+    } else {
+        " AND c.closed = FALSE"
+    });
+    if let StatusFilter::Is(s) = q.status {
+        sql.push(" AND c.status = ")
+            .bind(Param::Text(s.as_str().to_owned()));
+    }
+    if let Some(category) = q.category {
+        sql.push(" AND c.category = ")
+            .bind(Param::Text(category.as_str().to_owned()));
+    }
+    if let Some(id) = q.id {
+        sql.push(" AND c.id = ").bind(Param::Int(id.0));
+    }
+    if let Some(text) = &q.subject {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        sql.push(" AND LOWER(c.subject) LIKE ")
+            .bind(Param::Text(pattern))
+            .push(" ESCAPE '\\'");
+    }
+    let (cmp, dir) = if q.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some((key, id)) = q.after {
+        sql.push(&format!(" AND (c.{col}, c.id) {cmp} ("))
+            .bind(Param::Int(key))
+            .push(", ")
+            .bind(Param::Int(id))
+            .push(")");
+    }
+    sql.push(&format!(" ORDER BY c.{col} {dir}, c.id {dir} LIMIT "))
+        .bind(Param::Int(limit + 1));
 }
 
 fn escape_like(s: &str) -> String {

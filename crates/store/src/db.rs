@@ -92,7 +92,7 @@ impl Tx {
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; PRAGMA wal_autocheckpoint = 4000; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; PRAGMA journal_size_limit = 67108864; \
      PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;";
 
 impl Store {
@@ -107,18 +107,24 @@ impl Store {
         })?;
         let (read, write) = match backend {
             Backend::Sqlite => {
-                let options = || {
+                let options = |extra: &'static str| {
                     AnyPoolOptions::new()
                         .acquire_timeout(Duration::from_secs(30))
-                        .after_connect(|conn, _meta| {
+                        .after_connect(move |conn, _meta| {
                             Box::pin(async move {
                                 conn.execute(SQLITE_PRAGMAS).await?;
+                                conn.execute(extra).await?;
                                 Ok(())
                             })
                         })
                 };
-                let write = options().max_connections(1).connect(url).await?;
-                let read = options().max_connections(4).connect(url).await?;
+                // The writer never checkpoints; a reader does it beside it.
+                let write = options("PRAGMA wal_autocheckpoint = 0;")
+                    .max_connections(1)
+                    .connect(url)
+                    .await?;
+                let read = options("SELECT 1;").max_connections(4).connect(url).await?;
+                tokio::spawn(checkpoint_wal(read.clone()));
                 (read, write)
             }
             Backend::Postgres => {
@@ -170,6 +176,27 @@ impl Store {
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+    }
+}
+
+/// Copies the SQLite write-ahead log back into the database file every
+/// second, from a reader connection, so the single writer never pauses for
+/// it; ends when the pool closes.
+async fn checkpoint_wal(read: AnyPool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if read.is_closed() {
+            return;
+        }
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&read)
+            .await
+        {
+            Ok(_) => {}
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+        }
     }
 }
 
