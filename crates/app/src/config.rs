@@ -119,6 +119,21 @@ impl Default for Config {
     }
 }
 
+/// The top-level keys of [`Config`], as environment variables may name them.
+const TOP_LEVEL_KEYS: [&str; 11] = [
+    "data_dir",
+    "database_url",
+    "listen",
+    "public_url",
+    "log_format",
+    "dev_clock",
+    "role",
+    "mail",
+    "timers",
+    "limits",
+    "auth",
+];
+
 impl Config {
     /// Defaults, then `file` when given, then the environment.
     pub fn load(file: Option<&Path>) -> AppResult<Self> {
@@ -132,7 +147,15 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment = figment.merge(Env::prefixed("FRONTDESK_").split("__"));
+        // Only variables naming configuration keys: FRONTDESK_LOG,
+        // FRONTDESK_CONFIG and the test suite's variables are not settings.
+        let env = Env::prefixed("FRONTDESK_")
+            .filter(|key| {
+                let top = key.as_str().split("__").next().unwrap_or_default();
+                TOP_LEVEL_KEYS.iter().any(|k| top.eq_ignore_ascii_case(k))
+            })
+            .split("__");
+        figment = figment.merge(env);
         let config: Config = figment
             .extract()
             .map_err(|e| AppError::Config(e.to_string()))?;
@@ -262,6 +285,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn environment_keys_cover_every_setting() {
+        let json = serde_json::to_value(Config::default()).expect("serializes");
+        let mut fields: Vec<&str> = json
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        let mut keys = TOP_LEVEL_KEYS.to_vec();
+        keys.sort_unstable();
+        assert_eq!(fields, keys);
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("k", "3d").ok(), Some(Duration::days(3)));
         assert_eq!(parse_duration("k", "90s").ok(), Some(Duration::seconds(90)));
@@ -278,6 +316,8 @@ mod tests {
             )?;
             jail.set_env("FRONTDESK_MAIL__SMTP_PORT", "587");
             jail.set_env("FRONTDESK_DEV_CLOCK", "true");
+            jail.set_env("FRONTDESK_REQUIRE_PG", "1");
+            jail.set_env("FRONTDESK_LOG", "debug");
             let c = Config::load(Some(Path::new("frontdesk.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.listen, "0.0.0.0:9000", "from the file");
             assert_eq!(

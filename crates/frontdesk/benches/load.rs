@@ -186,7 +186,10 @@ async fn create(postgres: bool) {
     let mut total = Duration::ZERO;
     let mut all = Vec::new();
     // FD_BENCH_ROUNDS=25 shows whether memory stays flat over 100k cases.
-    let rounds: usize = std::env::var("FD_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
+    let rounds: usize = std::env::var("FD_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     for _ in 0..rounds {
         let (elapsed, lat) = run(4_000, 32).await;
         total += elapsed;
