@@ -56,7 +56,7 @@ pub fn digest(secret: &str) -> String {
 
 /// A hash that no submitted password is checked against successfully,
 /// verified when the user is unknown so sign-in takes the same time either way.
-fn dummy_hash() -> &'static str {
+fn decoy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| hash_password("frontdesk-timing-equaliser").unwrap_or_default())
 }
@@ -67,13 +67,13 @@ impl App {
     pub async fn login(&self, email: &str, password: &str) -> AppResult<(User, String)> {
         let refused = || AppError::Unauthenticated("wrong email or password".into());
         let Ok(email) = EmailAddress::parse(email) else {
-            verify_password(dummy_hash(), password);
+            verify_password(decoy_hash(), password);
             return Err(refused());
         };
         let user = self.store.user_by_email(&email).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.clone());
         let ok = {
-            let hash = hash.clone().unwrap_or_else(|| dummy_hash().to_owned());
+            let hash = hash.clone().unwrap_or_else(|| decoy_hash().to_owned());
             let password = password.to_owned();
             tokio::task::spawn_blocking(move || verify_password(&hash, &password))
                 .await

@@ -43,7 +43,7 @@ pub(crate) enum Param {
     Text(String),
 }
 
-/// Builds SQL with placeholders in each backend's cheapest form: `$n` on
+/// Builds SQL with parameter markers in each backend's cheapest form: `$n` on
 /// PostgreSQL, anonymous `?` on SQLite (named or numbered ones make SQLite's
 /// parameter lookup quadratic in large multi-row statements).
 #[derive(Debug)]
@@ -67,7 +67,7 @@ impl SqlBuilder {
         self
     }
 
-    /// Appends a placeholder bound to `p`.
+    /// Appends a parameter marker bound to `p`.
     pub fn bind(&mut self, p: Param) -> &mut Self {
         self.params.push(p);
         match self.backend {

@@ -88,8 +88,8 @@ impl App {
         };
         let kind = if internal { "internal_note" } else { "message" };
         let detail = serde_json::json!({ "message_id": message_id.0 });
-        self.apply(
-            &mut tx,
+        self.finish(
+            tx,
             Change {
                 case: &case,
                 transition,
@@ -101,8 +101,6 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await?;
-        self.wake.notify_one();
         Ok(message_id)
     }
 
@@ -146,8 +144,8 @@ impl App {
             ..NoticeInput::default()
         };
         let detail = serde_json::json!({ "email": email.as_str() });
-        self.apply(
-            &mut tx,
+        self.finish(
+            tx,
             Change {
                 case: &case,
                 transition,
@@ -159,8 +157,6 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await?;
-        self.wake.notify_one();
         Ok(true)
     }
 
@@ -179,8 +175,8 @@ impl App {
             author: Some(actor.name.clone()),
             ..NoticeInput::default()
         };
-        self.apply(
-            &mut tx,
+        self.finish(
+            tx,
             Change {
                 case: &case,
                 transition,
@@ -192,8 +188,6 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await?;
-        self.wake.notify_one();
         Ok(())
     }
 
@@ -243,8 +237,8 @@ impl App {
             ..NoticeInput::default()
         };
         let detail = serde_json::json!({ "to": to.as_str() });
-        self.apply(
-            &mut tx,
+        self.finish(
+            tx,
             Change {
                 case: &case,
                 transition,
@@ -256,8 +250,6 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await?;
-        self.wake.notify_one();
         Ok(())
     }
 
@@ -329,8 +321,8 @@ impl App {
             StaffWrite::Assignee(user) => tx.set_case_assignee(case.id, user).await?,
             StaffWrite::Team(team) => tx.set_case_team(case.id, &team).await?,
         }
-        self.apply(
-            &mut tx,
+        self.finish(
+            tx,
             Change {
                 case: &case,
                 transition,
@@ -341,8 +333,6 @@ impl App {
             },
             now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 }

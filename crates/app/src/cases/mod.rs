@@ -97,6 +97,20 @@ impl App {
         write_plan(tx, &plan, now).await
     }
 
+    /// Writes a decided change, commits, and wakes the workers for its mail
+    /// and timers.
+    pub(crate) async fn finish(
+        &self,
+        mut tx: Tx,
+        change: Change<'_>,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        self.apply(&mut tx, change, now).await?;
+        tx.commit().await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
     /// Adds what `change` writes to `plan`.
     pub(crate) fn plan(
         &self,
