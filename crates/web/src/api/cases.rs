@@ -255,7 +255,22 @@ pub async fn upload(
             .content_type()
             .unwrap_or("application/octet-stream")
             .to_owned();
-        let bytes = field.bytes().await.map_err(too_large)?;
+        let limit = app.config.limits.max_upload_bytes;
+        let mut field = field;
+        let mut bytes = Vec::new();
+        let mut over = false;
+        while let Some(chunk) = field.chunk().await.map_err(too_large)? {
+            // Past the limit the rest is read and dropped, then refused.
+            over |= bytes.len() + chunk.len() > limit;
+            if !over {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if over {
+            return Err(ApiError::from(frontdesk_app::AppError::TooLarge(format!(
+                "attachments are limited to {limit} bytes"
+            ))));
+        }
         let record = app
             .add_attachment(&caller, id, &name, &content_type, &bytes)
             .await?;

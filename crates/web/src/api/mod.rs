@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 pub fn routes(app: &App) -> Router<App> {
-    let upload_limit = app.config.limits.max_upload_bytes + 64 * 1024;
+    // Bodies up to four times the attachment limit are read to the end, so
+    // the client hears a clear 413 instead of a reset connection.
+    let upload_limit = app.config.limits.max_upload_bytes.saturating_mul(4) + 64 * 1024;
     let mut router = Router::new()
         .route(
             "/openapi.json",
