@@ -1,9 +1,10 @@
 //! Durable lifecycle timers.
 //!
 //! A due timer is taken by deleting it inside the transaction that applies
-//! its effect: if that transaction fails, the timer is still there; if it
-//! commits, nobody can take it again. On PostgreSQL `SKIP LOCKED` lets
-//! several replicas sweep side by side; SQLite's single writer serializes.
+//! its effect, holding its case: if that transaction fails, the timer is
+//! still there; if it commits, nobody can take it again. On PostgreSQL
+//! `SKIP LOCKED` on the cases lets several replicas sweep side by side;
+//! SQLite's single writer serializes.
 
 use crate::sql::{Param, SqlBuilder, int, parsed};
 use crate::{Store, StoreResult, Tx};
@@ -87,23 +88,43 @@ impl Tx {
         Ok(())
     }
 
-    /// Removes and returns up to `limit` timers due at `now`, oldest first.
-    /// The caller must apply them in this same transaction.
+    /// Removes and returns the due timers of up to `limit` cases (the
+    /// cases with the oldest due timers), locking those cases. The caller
+    /// must apply them in this same transaction.
+    ///
+    /// The case row is the lock: every writer of a case's timers (a sweep,
+    /// a partner's reply) holds the case first, so two sweepers never wait
+    /// on each other's timer rows; on PostgreSQL a case another sweeper
+    /// holds is skipped.
     pub async fn take_due_timers(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<Timer>> {
+        let lock = match self.backend {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => " FOR UPDATE OF c SKIP LOCKED",
+        };
         let sql = format!(
-            "DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE due_at <= $1 \
-             ORDER BY due_at, id LIMIT $2{}) RETURNING id, case_id, kind, epoch, due_at",
-            self.backend.skip_locked()
+            "SELECT c.id FROM cases c WHERE c.id IN (SELECT t.case_id FROM timers t \
+             WHERE t.due_at <= $1 ORDER BY t.due_at, t.id LIMIT $2) ORDER BY c.id{lock}"
         );
-        let rows = sqlx::query(&sql)
+        let cases: Vec<i64> = sqlx::query_scalar(&sql)
             .bind(now.0)
             .bind(limit)
             .fetch_all(self.conn())
             .await?;
-        let mut timers = rows
-            .iter()
-            .map(timer_from)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut timers = Vec::new();
+        for chunk in cases.chunks(500) {
+            let mut sql = SqlBuilder::new(self.backend, "DELETE FROM timers WHERE due_at <= ");
+            sql.bind(Param::Int(now.0)).push(" AND case_id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Param::Int(*id));
+            }
+            sql.push(") RETURNING id, case_id, kind, epoch, due_at");
+            for row in sql.query().fetch_all(self.conn()).await? {
+                timers.push(timer_from(&row)?);
+            }
+        }
         timers.sort_by_key(|t| (t.due_at, t.id));
         Ok(timers)
     }

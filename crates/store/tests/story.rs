@@ -2029,12 +2029,13 @@ async fn timers_schedule_cancel_and_take(store: Store) {
     assert_eq!(store.timers(c1).await.unwrap(), t1);
     assert_eq!(store.timers(c2).await.unwrap(), t2);
 
-    // Committed, they are gone: the limit takes the oldest first.
-    take_committed(&store, at(300), 2, &due[..2]).await;
-    assert_eq!(store.timers(c1).await.unwrap(), [t1[1]]);
-    assert_eq!(store.timers(c2).await.unwrap(), [t2[1]]);
+    // Committed, they are gone. The limit counts cases, oldest due first,
+    // and a taken case gives all of its due timers.
+    take_committed(&store, at(300), 1, &[t1[0], t1[1]]).await;
+    assert!(store.timers(c1).await.unwrap().is_empty());
+    assert_eq!(store.timers(c2).await.unwrap(), t2);
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.take_due_timers(at(300), 10).await.unwrap(), [t1[1]]);
+    assert_eq!(tx.take_due_timers(at(300), 10).await.unwrap(), [t2[0]]);
     tx.commit().await.unwrap();
     let mut tx = store.begin().await.unwrap();
     assert!(
