@@ -139,6 +139,28 @@ impl App {
         Ok(())
     }
 
+    /// Sets a new password (e.g. when a user forgot theirs).
+    pub async fn set_password(&self, user: &str, password: &str) -> AppResult<()> {
+        let user = self.user_by_email(user).await?;
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let mut tx = self.store.begin().await?;
+        tx.set_password(user, &hash).await?;
+        tx.commit().await?;
+        self.auth_cache.clear();
+        Ok(())
+    }
+
+    /// Drops sign-in sessions past their expiry (run by the workers).
+    pub async fn purge_expired_sessions(&self) -> AppResult<u64> {
+        let mut tx = self.store.begin().await?;
+        let n = tx.purge_expired_tokens(self.now()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// A long-lived API token for a client program; shown once.
     pub async fn create_api_token(&self, user: &str, name: &str) -> AppResult<String> {
         let user = self.user_by_email(user).await?;

@@ -225,6 +225,39 @@ async fn undeliverable_mail_is_retried(db: TestDb) {
     db.cleanup().await;
 }
 
+/// A new password replaces the old one at once; expired sessions are
+/// refused and then dropped by housekeeping.
+async fn passwords_and_session_housekeeping(db: TestDb) {
+    let dir = tempfile_dir();
+    let app = app_on(&db, dir.path(), |_| {}).await;
+    people(&app).await;
+    let (_, token) = app
+        .login("p@acme.example", "correct-horse-1")
+        .await
+        .unwrap();
+    app.set_password("p@acme.example", "another-horse-2")
+        .await
+        .unwrap();
+    assert!(
+        app.login("p@acme.example", "correct-horse-1")
+            .await
+            .is_err()
+    );
+    assert!(app.login("p@acme.example", "another-horse-2").await.is_ok());
+    assert!(app.set_password("p@acme.example", "short").await.is_err());
+    assert!(
+        app.caller(&token, None).await.is_ok(),
+        "existing sessions stay valid"
+    );
+    assert_eq!(app.purge_expired_sessions().await.unwrap(), 0);
+    app.clock.advance(31 * DAY);
+    assert!(app.caller(&token, None).await.is_err(), "expired");
+    // people() signed in twice, this test twice more: four sessions expired.
+    assert_eq!(app.purge_expired_sessions().await.unwrap(), 4);
+    app.store.close().await;
+    db.cleanup().await;
+}
+
 fn tempfile_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -247,5 +280,6 @@ macro_rules! on_both {
 on_both!(
     two_sweepers_apply_each_timer_once,
     stale_timers_do_nothing,
-    undeliverable_mail_is_retried
+    undeliverable_mail_is_retried,
+    passwords_and_session_housekeeping
 );

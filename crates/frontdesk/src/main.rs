@@ -108,6 +108,14 @@ enum UserCommand {
     },
     /// Put a user in a staff team.
     Staff { email: String, team: String },
+    /// List users.
+    List,
+    /// Set a user's password (from FRONTDESK_NEW_PASSWORD or --password).
+    Password {
+        email: String,
+        #[arg(long, env = "FRONTDESK_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
     /// Create an API token for a user; printed once.
     Token {
         email: String,
@@ -299,6 +307,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 UserCommand::Staff { email, team } => {
                     app.add_staff(&email, &team).await?;
                     println!("{email} is now in team {team}");
+                }
+                UserCommand::List => {
+                    for u in app.store.users().await? {
+                        let teams: Vec<String> = app
+                            .store
+                            .user_teams(u.id)
+                            .await?
+                            .into_iter()
+                            .map(|t| t.slug)
+                            .collect();
+                        println!(
+                            "{:>5}  {:<36} {:<24} admin={} active={} teams={}",
+                            u.id.0,
+                            u.email,
+                            u.name,
+                            u.is_admin,
+                            u.active,
+                            teams.join(",")
+                        );
+                    }
+                }
+                UserCommand::Password { email, password } => {
+                    app.set_password(&email, &password).await?;
+                    println!("password of {email} changed");
                 }
                 UserCommand::Token { email, name } => {
                     let token = app.create_api_token(&email, &name).await?;

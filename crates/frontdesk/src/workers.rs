@@ -16,11 +16,23 @@ pub async fn step(app: &App) -> frontdesk_app::AppResult<(usize, usize)> {
     Ok((timers, sent))
 }
 
+/// How often expired sessions are dropped.
+const HOUSEKEEPING: Duration = Duration::from_secs(600);
+
 pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
     tracing::info!("workers started");
+    let mut last_housekeeping: Option<std::time::Instant> = None;
     loop {
         if let Err(e) = step(&app).await {
             tracing::warn!(error = %e, "worker step failed; retrying");
+        }
+        if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING) {
+            match app.purge_expired_sessions().await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions dropped"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session housekeeping failed"),
+            }
+            last_housekeeping = Some(std::time::Instant::now());
         }
         tokio::select! {
             _ = stop.wait_for(|s| *s) => break,
