@@ -83,7 +83,6 @@ INSERT INTO sqlite_sequence (name, seq) VALUES ('cases', 1000);
 CREATE INDEX cases_org_updated ON cases(org_id, closed, updated_at, id);
 CREATE INDEX cases_org_created ON cases(org_id, closed, created_at, id);
 CREATE INDEX cases_org_status ON cases(org_id, closed, status_rank, id);
-CREATE INDEX cases_requester ON cases(requester_id, closed, updated_at, id);
 -- Staff queues.
 CREATE INDEX cases_team_updated ON cases(team, closed, updated_at, id);
 CREATE INDEX cases_team_created ON cases(team, closed, created_at, id);
