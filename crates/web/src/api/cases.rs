@@ -1,8 +1,8 @@
 //! Partner-facing case routes (staff use them too).
 
 use super::{
-    AttachmentView, CaseList, CaseListItem, CaseView, MessageBody, NewCaseBody, ParticipantBody,
-    case_id, json,
+    AttachmentView, CaseJson, CaseList, CaseListItem, CaseView, MessageBody, NewCaseBody,
+    ParticipantBody, case_id, json,
 };
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -167,12 +167,8 @@ pub async fn show(
 pub async fn post_message(
     State(app): State<App>,
     Auth(caller): Auth,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    CaseJson(id, body): CaseJson<MessageBody>,
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
-    let id = case_id(&id)?;
-    let body: MessageBody = json(&headers, &body)?;
     app.post_message(&caller, id, &body.body, body.internal, "api")
         .await?;
     Ok((StatusCode::CREATED, Json(view(&app, &caller, id).await?)))
@@ -184,12 +180,8 @@ pub async fn post_message(
 pub async fn add_participant(
     State(app): State<App>,
     Auth(caller): Auth,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    CaseJson(id, body): CaseJson<ParticipantBody>,
 ) -> ApiResult<Json<CaseView>> {
-    let id = case_id(&id)?;
-    let body: ParticipantBody = json(&headers, &body)?;
     app.add_participant(&caller, id, &body.email).await?;
     Ok(Json(view(&app, &caller, id).await?))
 }

@@ -105,6 +105,32 @@ pub(crate) fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Ap
     })
 }
 
+/// A call on one case with a JSON body: the case number from the path and
+/// the parsed body, with the same errors as [`json`] and [`case_id`].
+#[derive(Debug)]
+pub(crate) struct CaseJson<T>(pub CaseId, pub T);
+
+impl<T: DeserializeOwned> axum::extract::FromRequest<frontdesk_app::App> for CaseJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        app: &frontdesk_app::App,
+    ) -> Result<Self, ApiError> {
+        use axum::extract::{FromRequestParts, Path};
+        let (mut parts, body) = req.into_parts();
+        let Path(raw) = Path::<String>::from_request_parts(&mut parts, app)
+            .await
+            .map_err(|_| ApiError::not_found("case not found"))?;
+        let id = case_id(&raw)?;
+        let headers = parts.headers.clone();
+        let bytes = Bytes::from_request(axum::extract::Request::from_parts(parts, body), app)
+            .await
+            .map_err(|e| ApiError::new(e.status(), "bad-body", "Unreadable body", e.body_text()))?;
+        Ok(Self(id, json(&headers, &bytes)?))
+    }
+}
+
 /// A case number from the path; anything else is simply not found.
 pub(crate) fn case_id(raw: &str) -> ApiResult<CaseId> {
     raw.parse::<i64>()

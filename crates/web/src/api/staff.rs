@@ -2,15 +2,15 @@
 
 use super::cases::{ListParams, query, view};
 use super::{
-    AssignBody, CaseList, CaseListItem, CaseView, ClockBody, ClockView, EscalateBody, OutboxList,
-    OutboxView, QueueCount, StatusBody, case_id, json,
+    AssignBody, CaseJson, CaseList, CaseListItem, CaseView, ClockBody, ClockView, EscalateBody,
+    OutboxList, OutboxView, QueueCount, StatusBody, json,
 };
 use crate::auth::Auth;
 use crate::dto::rfc3339;
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use frontdesk_app::{App, AppError};
 use frontdesk_domain::cases::CaseStatus;
@@ -24,12 +24,8 @@ use serde::Deserialize;
 pub async fn set_status(
     State(app): State<App>,
     Auth(caller): Auth,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    CaseJson(id, body): CaseJson<StatusBody>,
 ) -> ApiResult<Json<CaseView>> {
-    let id = case_id(&id)?;
-    let body: StatusBody = json(&headers, &body)?;
     caller.staff()?;
     let status = CaseStatus::parse(&body.status).ok_or_else(|| {
         AppError::invalid(
@@ -48,12 +44,8 @@ pub async fn set_status(
 pub async fn assign(
     State(app): State<App>,
     Auth(caller): Auth,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    CaseJson(id, body): CaseJson<AssignBody>,
 ) -> ApiResult<Json<CaseView>> {
-    let id = case_id(&id)?;
-    let body: AssignBody = json(&headers, &body)?;
     app.assign(&caller, id, body.assignee_id.map(UserId))
         .await?;
     Ok(Json(view(&app, &caller, id).await?))
@@ -65,12 +57,8 @@ pub async fn assign(
 pub async fn escalate(
     State(app): State<App>,
     Auth(caller): Auth,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    CaseJson(id, body): CaseJson<EscalateBody>,
 ) -> ApiResult<Json<CaseView>> {
-    let id = case_id(&id)?;
-    let body: EscalateBody = json(&headers, &body)?;
     app.escalate(&caller, id, &body.team).await?;
     Ok(Json(view(&app, &caller, id).await?))
 }
