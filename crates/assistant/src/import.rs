@@ -1,0 +1,1 @@
+//! Documentation folders into articles.
