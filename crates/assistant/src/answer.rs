@@ -6,6 +6,7 @@ use crate::markdown::sentences;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
+
 /// What a partner asked.
 #[derive(Debug, Clone, Default)]
 pub struct Question {
@@ -26,6 +27,9 @@ pub struct Hit {
     pub text: String,
     pub steps: Vec<String>,
     pub score: f32,
+    /// Share (0..=1) of the question's weight this section (with its
+    /// heading and title) holds.
+    pub coverage: f32,
 }
 
 /// One source an answer used.
@@ -86,11 +90,11 @@ pub fn extractive(retrieval: &Retrieval, analyze: impl Fn(&str) -> Vec<String>) 
         .iter()
         .map(|t| (t.text.as_str(), t.idf.max(0.0)))
         .collect();
-    let total: f32 = weights.values().sum();
-    if total <= 0.0 {
-        return no_answer(0.0);
-    }
-    let confidence = coverage(&retrieval.articles[0].sections, &weights, total, &analyze);
+    let confidence = retrieval.articles[0]
+        .sections
+        .iter()
+        .map(|s| s.coverage)
+        .fold(0.0_f32, f32::max);
     if confidence < MIN_COVERAGE {
         return no_answer(confidence);
     }
@@ -134,28 +138,6 @@ pub fn no_answer(confidence: f32) -> Reply {
         answered: false,
         engine: "extractive",
     }
-}
-
-/// The share of the question's weight that the top article's best sections
-/// (with their headings and title) contain.
-fn coverage(
-    sections: &[Hit],
-    weights: &HashMap<&str, f32>,
-    total: f32,
-    analyze: &impl Fn(&str) -> Vec<String>,
-) -> f32 {
-    let mut seen: HashSet<String> = HashSet::new();
-    for s in sections.iter().take(2) {
-        seen.extend(analyze(&s.title));
-        seen.extend(analyze(&s.heading));
-        seen.extend(analyze(&s.text));
-    }
-    let found: f32 = weights
-        .iter()
-        .filter(|(t, _)| seen.contains(**t))
-        .map(|(_, w)| *w)
-        .sum();
-    (found / total).clamp(0.0, 1.0)
 }
 
 fn sentence_weight(sentence: &str, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) -> Vec<String>) -> f32 {

@@ -9,7 +9,7 @@
 use crate::Article;
 use crate::answer::{Hit, Question};
 use crate::markdown::{self, Section};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tantivy::collector::TopDocs;
@@ -269,23 +269,29 @@ impl KbIndex {
             &[(f.s_title, 1.0), (f.s_heading, 2.0), (f.s_text, 1.0)],
             &[(f.s_text, 1.5), (f.s_heading, 2.0)],
         );
-        let found = searcher.search(&section_query, &TopDocs::with_limit(300).order_by_score())?;
+        let found = searcher.search(&section_query, &TopDocs::with_limit(SECTIONS).order_by_score())?;
         let top_article = article_scores.values().copied().fold(0.0_f32, f32::max);
         let top_section = found.first().map_or(0.0, |(s, _)| *s);
-        let mut best: HashMap<i64, (f32, Vec<(f32, tantivy::DocAddress)>)> = HashMap::new();
+        let weights = Weights::new(&terms);
+
+        // Each section's score is scaled by how much of the question it
+        // covers, so a section holding every word beats one that repeats a
+        // single word of the title.
+        let mut best: HashMap<i64, Vec<Hit>> = HashMap::new();
         for (score, addr) in found {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let Some(id) = u64_of(&doc, f.s_article) else { continue };
-            let entry = best.entry(id).or_insert((0.0, Vec::new()));
-            entry.0 = entry.0.max(score);
-            entry.1.push((score, addr));
+            let mut hit = self.hit_of(&doc, score);
+            let tokens = self.tokens_of(&hit);
+            hit.coverage = weights.coverage(&tokens);
+            hit.score = score / top_section.max(1e-6) * coord(hit.coverage);
+            best.entry(hit.article_id).or_default().push(hit);
         }
         let mut ranked: Vec<(i64, f32)> = best
-            .iter()
-            .map(|(id, (section, _))| {
-                let whole = article_scores.get(id).copied().unwrap_or(0.0);
-                let s = section / top_section.max(1e-6) + ARTICLE_WEIGHT * whole / top_article.max(1e-6);
-                (*id, s)
+            .iter_mut()
+            .map(|(id, hits)| {
+                hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+                let whole = article_scores.get(id).copied().unwrap_or(0.0) / top_article.max(1e-6);
+                (*id, hits[0].score + ARTICLE_WEIGHT * whole)
             })
             .collect();
         // Articles found whole but with no strong section still count.
@@ -299,15 +305,13 @@ impl KbIndex {
 
         let mut articles = Vec::with_capacity(ranked.len());
         for (id, score) in ranked {
-            let mut sections = Vec::new();
-            if let Some((_, addrs)) = best.get(&id) {
-                for (s, addr) in addrs.iter().take(PER_ARTICLE) {
-                    let doc: TantivyDocument = searcher.doc(*addr)?;
-                    sections.push(self.hit_of(&doc, *s));
+            let sections = match best.remove(&id) {
+                Some(mut hits) => {
+                    hits.truncate(PER_ARTICLE);
+                    hits
                 }
-            } else if let Some(hit) = self.first_section(&searcher, id)? {
-                sections.push(hit);
-            }
+                None => self.first_section(&searcher, id)?.into_iter().collect(),
+            };
             if !sections.is_empty() {
                 articles.push(RankedArticle { score, sections });
             }
@@ -317,6 +321,15 @@ impl KbIndex {
             articles,
             top_section,
         })
+    }
+
+    /// The stemmed words of a section with its heading and title.
+    fn tokens_of(&self, hit: &Hit) -> HashSet<String> {
+        let mut tokens: HashSet<String> = HashSet::new();
+        for part in [&hit.title, &hit.heading, &hit.text] {
+            tokens.extend(self.analyze(part));
+        }
+        tokens
     }
 
     fn first_section(&self, searcher: &Searcher, id: i64) -> IndexResult<Option<Hit>> {
@@ -356,6 +369,7 @@ impl KbIndex {
             text: text(f.s_text),
             steps: serde_json::from_str(&text(f.s_steps)).unwrap_or_default(),
             score,
+            coverage: 0.0,
         }
     }
 
@@ -452,10 +466,96 @@ impl KbIndex {
 /// How much the whole-article score adds to the best section's (both
 /// normalized to the best of their kind).
 const ARTICLE_WEIGHT: f32 = 0.6;
+/// Sections scored per question.
+const SECTIONS: usize = 200;
 /// Sections kept per article for the answer.
 const PER_ARTICLE: usize = 3;
 /// Words of a question that are searched; the rest is noise for ranking.
 const MAX_TERMS: usize = 64;
+
+/// How coverage scales a section's score: a section with half the
+/// question's weight keeps about a third of its score.
+fn coord(coverage: f32) -> f32 {
+    (0.25 + coverage).powi(2) / 1.5625
+}
+
+/// The question's terms and their weights, for measuring how much of the
+/// question a text covers.
+#[derive(Debug)]
+pub struct Weights<'a> {
+    terms: &'a [QueryTerm],
+    total: f32,
+}
+
+impl<'a> Weights<'a> {
+    pub fn new(terms: &'a [QueryTerm]) -> Self {
+        Self {
+            terms,
+            total: terms.iter().map(|t| t.idf.max(0.0)).sum(),
+        }
+    }
+
+    /// The share (0..=1) of the question's weight found in `tokens`; a word
+    /// the index does not know counts when a token is one or two edits away
+    /// (a typo).
+    pub fn coverage(&self, tokens: &HashSet<String>) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let found: f32 = self
+            .terms
+            .iter()
+            .filter(|t| {
+                tokens.contains(&t.text)
+                    || (!t.known && tokens.iter().any(|tok| within_typo(&t.text, tok)))
+            })
+            .map(|t| t.idf.max(0.0))
+            .sum();
+        (found / self.total).clamp(0.0, 1.0)
+    }
+}
+
+/// Whether `b` is a plausible typo of `a`: one edit for short words, two
+/// for long ones, never for very short ones.
+fn within_typo(a: &str, b: &str) -> bool {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la < 4 || lb < 4 {
+        return false;
+    }
+    let max = if la >= 8 { 2 } else { 1 };
+    if la.abs_diff(lb) > max {
+        return false;
+    }
+    levenshtein(a, b, max) <= max
+}
+
+/// Edit distance with transpositions counted as one, stopping early past `max`.
+fn levenshtein(a: &str, b: &str, max: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
 
 /// A question's term, stemmed.
 #[derive(Debug, Clone)]
@@ -604,8 +704,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn typos_are_one_or_two_edits() {
+        assert!(within_typo("reopn", "reopen"));
+        assert!(within_typo("closd", "close"));
+        assert!(within_typo("recieve", "receive"), "a transposition is one edit");
+        assert!(within_typo("accomodation", "accommodation"));
+        assert!(!within_typo("pay", "day"), "too short to guess");
+        assert!(!within_typo("hotel", "motels"), "two edits on a short word");
+        assert_eq!(levenshtein("kitten", "sitting", 5), 3);
+    }
+
+    #[test]
     fn stopwords_are_sorted_for_binary_search() {
-        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]), "{:?}", STOPWORDS.windows(2).find(|w| w[0] >= w[1]));
         assert!(is_stopword("the"));
         assert!(is_stopword("whi"));
         assert!(!is_stopword("booking"));
