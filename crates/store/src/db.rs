@@ -78,6 +78,9 @@ pub struct Store {
 pub struct Tx {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) backend: Backend,
+    /// The knowledge-base revision this transaction stamps its article
+    /// changes with, once it has made one (see `kb.rs`).
+    pub(crate) kb_revision: Option<i64>,
 }
 
 impl Tx {
@@ -164,7 +167,23 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
+            kb_revision: None,
         })
+    }
+
+    /// A read-only snapshot on the read pool, for answers put together from
+    /// several queries that must agree with one another.
+    pub(crate) async fn snapshot(&self) -> StoreResult<Transaction<'static, Any>> {
+        let tx = match self.backend {
+            // A deferred transaction reads one WAL snapshot from its first read.
+            Backend::Sqlite => self.read.begin().await?,
+            Backend::Postgres => {
+                self.read
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        };
+        Ok(tx)
     }
 
     /// For readiness probes.
@@ -204,16 +223,32 @@ async fn checkpoint_wal(read: AnyPool) {
 #[derive(Debug)]
 struct Embedded(Backend);
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+/// Append-only: a new file gets the next version here and in
+/// `POSTGRES_MIGRATIONS`; applied ones are never edited.
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "assistant",
+        include_str!("../migrations/sqlite/0002_assistant.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "assistant",
+        include_str!("../migrations/postgres/0002_assistant.sql"),
+    ),
+];
 
 type BoxDynError = Box<dyn std::error::Error + Send + Sync>;
 

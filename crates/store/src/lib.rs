@@ -8,9 +8,11 @@ mod db;
 mod error;
 mod sql;
 
+pub mod assistant;
 pub mod audit;
 pub mod cases;
 pub mod idempotency;
+pub mod kb;
 pub mod messages;
 pub mod orgs;
 pub mod outbox;

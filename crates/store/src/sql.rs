@@ -22,6 +22,10 @@ pub(crate) fn opt_int(row: &AnyRow, col: &str) -> StoreResult<Option<i64>> {
     Ok(row.try_get::<Option<i64>, _>(col)?)
 }
 
+pub(crate) fn float(row: &AnyRow, col: &str) -> StoreResult<f64> {
+    Ok(row.try_get::<f64, _>(col)?)
+}
+
 pub(crate) fn text(row: &AnyRow, col: &str) -> StoreResult<String> {
     Ok(row.try_get::<String, _>(col)?)
 }
