@@ -33,6 +33,22 @@ pub struct Config {
     pub timers: TimerSettings,
     pub limits: Limits,
     pub auth: AuthSettings,
+    pub assistant: AssistantSettings,
+}
+
+/// How AIna answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssistantSettings {
+    /// `extractive` (default: no model) or `llm` (an OpenAI-compatible
+    /// chat-completions endpoint, falling back to extractive on any error).
+    pub engine: String,
+    /// Base URL of the endpoint, e.g. `http://127.0.0.1:8000/v1`.
+    pub llm_url: String,
+    pub llm_model: String,
+    #[serde(serialize_with = "mask", default)]
+    pub llm_api_key: Option<SecretString>,
+    pub llm_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,12 +131,20 @@ impl Default for Config {
                 max_upload_bytes: 20 << 20,
             },
             auth: AuthSettings { session_days: 30 },
+            assistant: AssistantSettings {
+                engine: "extractive".into(),
+                llm_url: String::new(),
+                llm_model: String::new(),
+                llm_api_key: None,
+                llm_timeout_ms: 8000,
+            },
         }
     }
 }
 
 /// The top-level keys of [`Config`], as environment variables may name them.
-const TOP_LEVEL_KEYS: [&str; 11] = [
+const TOP_LEVEL_KEYS: [&str; 12] = [
+    "assistant",
     "data_dir",
     "database_url",
     "listen",
@@ -174,6 +198,21 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(AppError::Config("log_format must be text or json".into()));
+        }
+        match self.assistant.engine.as_str() {
+            "extractive" => {}
+            "llm" if self.assistant.llm_url.is_empty() || self.assistant.llm_model.is_empty() => {
+                return Err(AppError::Config(
+                    "assistant.engine = \"llm\" needs assistant.llm_url and assistant.llm_model"
+                        .into(),
+                ));
+            }
+            "llm" => {}
+            other => {
+                return Err(AppError::Config(format!(
+                    "assistant.engine must be extractive or llm, not {other:?}"
+                )));
+            }
         }
         Ok(())
     }
@@ -259,6 +298,36 @@ impl TimerSettings {
 }
 
 /// Parses `<number><unit>` with unit `d`, `h`, `m` or `s`.
+impl AssistantSettings {
+    /// The answer engine over the index kept in `data_dir/kb-index`.
+    pub fn engine(&self, data_dir: &Path) -> AppResult<frontdesk_assistant::answer::Engine> {
+        use frontdesk_assistant::index::KbIndex;
+        use frontdesk_assistant::llm::{LlmConfig, LlmEngine};
+        let index = KbIndex::open(&data_dir.join("kb-index"))
+            .map_err(|e| AppError::Config(format!("{e} (in {})", data_dir.display())))?;
+        let llm = match self.engine.as_str() {
+            "llm" => Some(
+                LlmEngine::new(LlmConfig {
+                    url: self.llm_url.clone(),
+                    model: self.llm_model.clone(),
+                    api_key: self
+                        .llm_api_key
+                        .as_ref()
+                        .map(|k| k.expose_secret().to_owned()),
+                    timeout_ms: self.llm_timeout_ms,
+                    max_sections: 5,
+                })
+                .map_err(|e| AppError::Config(format!("assistant: {e}")))?,
+            ),
+            _ => None,
+        };
+        Ok(frontdesk_assistant::answer::Engine {
+            index: std::sync::Arc::new(index),
+            llm,
+        })
+    }
+}
+
 pub fn parse_duration(key: &str, s: &str) -> AppResult<Duration> {
     let s = s.trim();
     let bad = || {

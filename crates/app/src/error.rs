@@ -45,6 +45,9 @@ pub enum AppError {
     Config(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Temporarily impossible; the client should retry.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }

@@ -6,12 +6,14 @@
 
 pub mod access;
 pub mod admin;
+pub mod assistant;
 pub mod auth;
 pub mod blobs;
 pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod kb;
 mod notify;
 pub mod outbox;
 pub mod timers;
@@ -40,6 +42,8 @@ pub struct App {
     pub auth_cache: Arc<access::AuthCache>,
     /// Group commit of new cases.
     pub creates: Arc<cases::CreateQueue>,
+    /// The knowledge base's index and AIna's answer engine.
+    pub kb: Arc<kb::Kb>,
 }
 
 impl App {
@@ -57,7 +61,8 @@ impl App {
         let policy = config.timers.policy()?;
         let transport = Arc::new(config.mail.transport(&config.data_dir)?);
         let blobs = Arc::new(blobs::BlobStore::new(config.data_dir.join("attachments"))?);
-        Ok(Self {
+        let kb = Arc::new(kb::Kb::new(config.assistant.engine(&config.data_dir)?));
+        let app = Self {
             store,
             config,
             clock: Arc::new(clock),
@@ -67,7 +72,14 @@ impl App {
             wake: Arc::new(tokio::sync::Notify::new()),
             auth_cache: Arc::new(access::AuthCache::default()),
             creates: Arc::new(cases::CreateQueue::default()),
-        })
+            kb,
+        };
+        // The index is derived data: bring it up to date (or rebuild it)
+        // before serving questions.
+        if let Err(e) = app.sync_index().await {
+            tracing::warn!(error = %e, "search index not ready; the workers will retry");
+        }
+        Ok(app)
     }
 
     pub fn now(&self) -> frontdesk_domain::Timestamp {

@@ -74,6 +74,7 @@ fn case_input(n: usize) -> NewCaseInput {
         subject: format!("Search fails {n}"),
         description: "Every search is empty.".into(),
         participants: Vec::new(),
+        assistant_session_id: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::index::{IndexError, KbIndex, Retrieval};
 use crate::llm::LlmEngine;
 use crate::markdown::sentences;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 
@@ -33,7 +33,7 @@ pub struct Hit {
 }
 
 /// One source an answer used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reference {
     #[serde(skip)]
     pub article_id: i64,
@@ -46,7 +46,7 @@ pub struct Reference {
 }
 
 /// An answer as the partner sees it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
     pub summary: String,
     pub steps: Vec<String>,

@@ -413,6 +413,19 @@ impl KbIndex {
                 break;
             }
         }
+        // A word the knowledge base never uses is either a typo or off
+        // topic; it counts, but not more than the question's rarest known
+        // word does, or a small knowledge base would refuse everything.
+        let known_max = terms
+            .iter()
+            .filter(|t| t.known)
+            .map(|t| t.idf)
+            .fold(0.0_f32, f32::max);
+        if known_max > 0.0 {
+            for t in terms.iter_mut().filter(|t| !t.known) {
+                t.idf = t.idf.min(known_max * UNKNOWN_WEIGHT);
+            }
+        }
         Ok(terms)
     }
 
@@ -466,6 +479,8 @@ impl KbIndex {
 /// How much the whole-article score adds to the best section's (both
 /// normalized to the best of their kind).
 const ARTICLE_WEIGHT: f32 = 0.6;
+/// The weight of an unknown word relative to the rarest known one.
+const UNKNOWN_WEIGHT: f32 = 0.5;
 /// Sections scored per question.
 const SECTIONS: usize = 200;
 /// Sections kept per article for the answer.

@@ -114,6 +114,7 @@ fn hit(n: i64, title: &str, heading: &str, text: &str, steps: &[&str]) -> Hit {
         text: text.into(),
         steps: steps.iter().map(|s| (*s).to_owned()).collect(),
         score: 10.0 - n as f32,
+        coverage: 1.0,
     }
 }
 

@@ -196,6 +196,7 @@ async fn new_case(
         subject: subject.into(),
         description: description.into(),
         participants: cc.iter().map(|s| (*s).to_owned()).collect(),
+        assistant_session_id: None,
     };
     Ok(app.create_case(who, input, None).await?.id)
 }

@@ -1,6 +1,8 @@
 //! The `frontdesk` binary's wiring: start-up, workers, demo data.
 
 pub mod demo;
+mod help;
+pub mod kb_cli;
 pub mod workers;
 
 use frontdesk_app::{App, Clock, Config};

@@ -47,6 +47,33 @@ enum Command {
     /// Users, memberships, staff and tokens.
     #[command(subcommand)]
     User(UserCommand),
+    /// The knowledge base: import documentation, measure AIna, reindex.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Import a folder of Markdown/MDX articles (Hugo, Docusaurus); a
+    /// re-import updates articles in place.
+    Import {
+        dir: PathBuf,
+        /// Where the documentation is published, for each article's source link.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Delete imported articles that are no longer in the folder.
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Ask every question of a JSON Lines file and print recall@1/3/5 and MRR.
+    Eval {
+        questions: PathBuf,
+        /// List every question whose expected article was not first.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +253,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.public_url = format!("http://127.0.0.1:{port}");
             let app = frontdesk::build(config).await?;
             let seeded = frontdesk::demo::seed(&app).await?;
+            let help = frontdesk::kb_cli::seed_help_center(&app).await?;
+            println!("help center: {help} articles");
             frontdesk::demo::print_sign_ins(&app, seeded);
             if no_serve {
                 return Ok(());
@@ -238,6 +267,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 app.config.public_url
             );
             frontdesk::run(app, Some(listener), shutdown_signal()).await
+        }
+        Command::Kb(cmd) => {
+            init_logs(false);
+            let app = frontdesk::build(config).await?;
+            match cmd {
+                KbCommand::Import {
+                    dir,
+                    base_url,
+                    prune,
+                } => frontdesk::kb_cli::import(&app, &dir, base_url.as_deref(), prune).await,
+                KbCommand::Eval { questions, verbose } => {
+                    frontdesk::kb_cli::eval(&app, &questions, verbose).await
+                }
+                KbCommand::Reindex => {
+                    let n = app.rebuild_index().await?;
+                    println!("search index rebuilt: {n} articles");
+                    Ok(())
+                }
+            }
         }
         Command::Org(cmd) => {
             let app = frontdesk::build(config).await?;

@@ -16,15 +16,26 @@ pub async fn step(app: &App) -> frontdesk_app::AppResult<(usize, usize)> {
     Ok((timers, sent))
 }
 
+/// How often the search index checks for article changes made elsewhere
+/// (another replica, the `kb` command).
+const INDEX_SYNC: Duration = Duration::from_secs(5);
+
 /// How often expired sessions are dropped.
 const HOUSEKEEPING: Duration = Duration::from_secs(600);
 
 pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
     tracing::info!("workers started");
     let mut last_housekeeping: Option<std::time::Instant> = None;
+    let mut last_index_sync = std::time::Instant::now();
     loop {
         if let Err(e) = step(&app).await {
             tracing::warn!(error = %e, "worker step failed; retrying");
+        }
+        if last_index_sync.elapsed() >= INDEX_SYNC {
+            if let Err(e) = app.sync_index().await {
+                tracing::warn!(error = %e, "search index sync failed; retrying");
+            }
+            last_index_sync = std::time::Instant::now();
         }
         if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING) {
             match app.purge_expired_sessions().await {

@@ -69,6 +69,10 @@ pub struct NewCaseBody {
     pub description: String,
     #[serde(default)]
     pub participants: Vec<String>,
+    /// The AIna session this case comes from (after "No, I still need
+    /// help"): the case then carries AIna's answer as an internal note.
+    #[serde(default)]
+    pub assistant_session_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -162,6 +162,9 @@ impl From<AppError> for ApiError {
             AppError::TooLarge(m) => {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Too large", m)
             }
+            AppError::Unavailable(m) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy", m)
+            }
             AppError::Store(e) if e.is_transient() => {
                 tracing::warn!(error = %e, "transient storage error");
                 Self::new(

@@ -15,6 +15,9 @@ pub struct NewCaseInput {
     pub subject: String,
     pub description: String,
     pub participants: Vec<String>,
+    /// The AIna session the partner came from: the case then carries
+    /// AIna's answer as an internal note.
+    pub assistant_session_id: Option<String>,
 }
 
 /// An `Idempotency-Key` with a digest of the request it came with.
@@ -35,6 +38,14 @@ pub(crate) struct OpenItem {
     pub notice: Notice,
     /// The audit event's kind.
     pub kind: &'static str,
+    pub handoff: Option<Handoff>,
+}
+
+/// An AIna session becoming this case.
+#[derive(Debug, Clone)]
+pub(crate) struct Handoff {
+    pub session_id: String,
+    pub note: String,
 }
 
 /// Names the mails of a new case need, known before it is inserted.
@@ -131,6 +142,13 @@ impl App {
         let people = self
             .link_participants(partner.org, &valid.participants)
             .await?;
+        let handoff = match &input.assistant_session_id {
+            Some(id) => Some(Handoff {
+                session_id: id.clone(),
+                note: self.handoff_note(caller, id).await?,
+            }),
+            None => None,
+        };
         let seed = CaseSeed {
             org_name: caller
                 .current
@@ -156,6 +174,7 @@ impl App {
             actor,
             notice: Notice::Received,
             kind: "created",
+            handoff,
         };
         let (case, added) = match idempotency {
             // Without a key, concurrent submissions share one transaction.
@@ -250,8 +269,12 @@ impl App {
                 actor,
                 notice,
                 kind,
+                handoff,
                 ..
             } = item;
+            if let Some(handoff) = handoff {
+                self.hand_over(tx, id, &handoff, now).await?;
+            }
             let case = CaseRecord {
                 id,
                 org_id: new.org_id,
@@ -301,6 +324,37 @@ impl App {
         }
         write_plan(tx, &plan, now).await?;
         Ok(opened)
+    }
+
+    /// Stores AIna's answer as the case's first internal note and marks the
+    /// session as escalated, so one session becomes at most one case.
+    async fn hand_over(
+        &self,
+        tx: &mut Tx,
+        case: CaseId,
+        handoff: &Handoff,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        if !tx.mark_escalated(&handoff.session_id, case, now).await? {
+            return Err(AppError::Conflict(
+                "this assistant session already became a case".into(),
+            ));
+        }
+        tx.insert_message(
+            &frontdesk_store::messages::NewMessage {
+                case_id: case,
+                author_id: None,
+                author_name: "AIna".into(),
+                author_email: None,
+                side: Actor::System,
+                internal: true,
+                body: handoff.note.clone(),
+                source: "assistant",
+            },
+            now,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Pairs each address with its user when that user is a member of `org`,

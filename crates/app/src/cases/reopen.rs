@@ -69,6 +69,7 @@ impl App {
             actor: actor.clone(),
             notice: Notice::Reopened,
             kind: "reopened_from",
+            handoff: None,
         };
         let (new_case, _) = self.open_case(&mut tx, item, now).await?;
         let new_id = new_case.id;

@@ -10,6 +10,7 @@
 
 mod helpers;
 
+mod assistant;
 mod attachments;
 mod bad_input;
 mod flow;

@@ -131,6 +131,7 @@ pub async fn create(
         subject: parsed.subject,
         description: parsed.description,
         participants: parsed.participants,
+        assistant_session_id: parsed.assistant_session_id,
     };
     let created = app.create_case(&caller, input, idempotency).await?;
     let view = match &created.detail {

@@ -1,6 +1,8 @@
 //! `/api/v1`: routes, the JSON body extractor and the OpenAPI document.
 
+mod assistant;
 mod cases;
+mod kb;
 mod session;
 mod staff;
 
@@ -43,7 +45,19 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/cases/{id}/escalate", post(staff::escalate))
         .route("/staff/cases", get(staff::queue))
         .route("/staff/queues", get(staff::queues))
-        .route("/staff/outbox", get(staff::outbox));
+        .route("/staff/outbox", get(staff::outbox))
+        .route("/kb/articles", get(kb::list).post(kb::create))
+        .route(
+            "/kb/articles/{id}",
+            get(kb::show).put(kb::update).delete(kb::delete),
+        )
+        .route("/kb/by-slug/{*slug}", get(kb::by_slug))
+        .route("/kb/categories", get(kb::categories))
+        .route("/kb/search", get(kb::search))
+        .route("/admin/kb/reindex", post(kb::reindex))
+        .route("/assistant/ask", post(assistant::ask))
+        .route("/assistant/sessions/{id}/feedback", post(assistant::feedback))
+        .route("/staff/assistant/stats", get(assistant::stats));
     if app.config.dev_clock {
         router = router.route("/dev/clock", post(staff::advance_clock));
     }
@@ -59,6 +73,9 @@ pub fn routes(app: &App) -> Router<App> {
         cases::close, cases::reopen, cases::upload, cases::download,
         staff::set_status, staff::assign, staff::escalate, staff::queue, staff::queues,
         staff::outbox, staff::advance_clock,
+        kb::list, kb::categories, kb::show, kb::by_slug, kb::search, kb::create, kb::update,
+        kb::delete, kb::reindex,
+        assistant::ask, assistant::feedback, assistant::stats,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
