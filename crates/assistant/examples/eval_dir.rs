@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let questions = eval::parse_questions(&std::fs::read_to_string(file)?)?;
     let mut outcomes = Vec::new();
+    let mut ranked = Vec::new();
     let mut times = Vec::new();
     for q in &questions {
         let t = Instant::now();
@@ -55,6 +56,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             10,
         )?;
         let reply = extractive(&retrieval, |t| index.analyze(t));
+        ranked.push(eval::Outcome {
+            answered: true,
+            articles: retrieval
+                .articles
+                .iter()
+                .map(|a| {
+                    articles[(a.sections[0].article_id - 1) as usize]
+                        .source_path
+                        .clone()
+                        .unwrap_or_default()
+                })
+                .collect(),
+        });
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         outcomes.push(eval::Outcome {
             answered: reply.answered,
@@ -80,9 +94,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
+    let r = eval::score(&questions, &ranked);
+    println!(
+        "retrieval alone: r@1 {:.3} r@3 {:.3} r@5 {:.3} MRR {:.3}",
+        r.recall_at_1, r.recall_at_3, r.recall_at_5, r.mrr
+    );
     let s = eval::score(&questions, &outcomes);
     if verbose {
-        for m in &s.misses {
+        for m in &r.misses {
             println!("MISS {:?} rank {:?} answered {}\n  want {:?}\n  got  {:?}", m.question, m.rank, m.answered, m.expected, m.got);
         }
     }

@@ -71,7 +71,7 @@ Choose \"No, I still need help\" and our team will take it from here.";
 
 /// Below this share of the question's weight found in the best section's
 /// article, the knowledge base is taken not to answer it.
-const MIN_COVERAGE: f32 = 0.45;
+const MIN_COVERAGE: f32 = 0.3;
 /// At most this many articles are referenced.
 const MAX_REFERENCES: usize = 5;
 const MAX_SUMMARY_CHARS: usize = 600;

@@ -252,8 +252,8 @@ impl KbIndex {
         // Whole articles: what each article is about.
         let article_query = self.query_over(
             &terms,
-            &[(f.a_title, 3.0), (f.a_path, 1.0), (f.a_all, 1.0)],
-            &[(f.a_all, 1.5), (f.a_title, 2.0)],
+            &[(f.a_title, 1.5), (f.a_path, 1.0), (f.a_all, 1.0)],
+            &[(f.a_all, 2.5), (f.a_title, 2.0)],
         );
         let mut article_scores: HashMap<i64, f32> = HashMap::new();
         for (score, addr) in searcher.search(&article_query, &TopDocs::with_limit(100).order_by_score())? {
@@ -413,9 +413,10 @@ impl KbIndex {
                 break;
             }
         }
-        // A word the knowledge base never uses is either a typo or off
-        // topic; it counts, but not more than the question's rarest known
-        // word does, or a small knowledge base would refuse everything.
+        // A word the knowledge base never uses is either a typo (matched
+        // fuzzily) or off topic; it counts, but not more than the question's
+        // rarest known word does, or a small knowledge base would refuse
+        // everything.
         let known_max = terms
             .iter()
             .filter(|t| t.known)
@@ -478,9 +479,11 @@ impl KbIndex {
 
 /// How much the whole-article score adds to the best section's (both
 /// normalized to the best of their kind).
-const ARTICLE_WEIGHT: f32 = 0.6;
-/// The weight of an unknown word relative to the rarest known one.
-const UNKNOWN_WEIGHT: f32 = 0.5;
+const ARTICLE_WEIGHT: f32 = 0.3;
+/// The weight of an unknown word relative to the rarest known one
+/// (measured on a real documentation site: higher refuses more off-topic
+/// questions, lower refuses fewer good ones).
+const UNKNOWN_WEIGHT: f32 = 1.0;
 /// Sections scored per question.
 const SECTIONS: usize = 200;
 /// Sections kept per article for the answer.
@@ -699,19 +702,18 @@ fn is_stopword(token: &str) -> bool {
 
 /// Sorted, stemmed as the index stems.
 const STOPWORDS: &[&str] = &[
-        "a", "about", "after", "all", "also", "am", "an", "and", "ani", "anyth", "are", "as",
-        "at", "be", "becaus", "been", "befor", "being", "between", "both", "but", "by", "can",
-        "could", "did", "do", "doe", "don", "dure", "each", "even", "ever", "for", "from",
-        "get", "got", "had", "has", "have", "he", "her", "here", "hi", "how", "i", "if", "in",
-        "into", "is", "it", "it'", "its", "just", "know", "let", "like", "may", "me", "might",
-        "more", "most", "much", "must", "my", "need", "no", "not", "now", "of", "on", "onc",
-        "one", "onli", "or", "other", "our", "out", "over", "pleas", "same", "see", "seem",
-        "shall", "she", "should", "so", "some", "someth", "still", "such", "than", "thank",
-        "that", "the", "their", "them", "then", "there", "these", "they", "thing", "this",
-        "those", "through", "to", "too", "tri", "under", "until", "up", "us", "use", "veri",
-        "via", "want", "was", "way", "we", "were", "what", "when", "where", "whether", "which",
-        "while", "who", "whi", "will", "with", "within", "without", "work", "would", "yes",
-        "yet", "you", "your",
+    "a", "about", "after", "all", "also", "am", "an", "and", "ani", "anyth", "are", "as", "at",
+    "be", "becaus", "been", "befor", "being", "between", "both", "but", "by", "can", "could",
+    "did", "do", "doe", "don", "dure", "each", "even", "ever", "for", "from", "get", "got",
+    "had", "has", "have", "he", "her", "here", "hi", "how", "i", "if", "in", "into", "is",
+    "it", "it'", "its", "just", "know", "let", "like", "may", "me", "might", "more", "most",
+    "much", "must", "my", "need", "no", "not", "now", "of", "on", "onc", "one", "onli", "or",
+    "other", "our", "out", "over", "pleas", "same", "see", "seem", "shall", "she", "should",
+    "so", "some", "someth", "still", "such", "than", "thank", "that", "the", "their", "them",
+    "then", "there", "these", "they", "thing", "this", "those", "through", "to", "too", "tri",
+    "under", "until", "up", "us", "use", "veri", "via", "want", "was", "way", "we", "were",
+    "what", "when", "where", "whether", "whi", "which", "while", "who", "will", "with",
+    "within", "without", "work", "would", "yes", "yet", "you", "your",
 ];
 
 #[cfg(test)]
