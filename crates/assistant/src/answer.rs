@@ -99,11 +99,16 @@ pub fn extractive(retrieval: &Retrieval, analyze: impl Fn(&str) -> Vec<String>) 
         return no_answer(confidence);
     }
 
-    let steps: Vec<String> = retrieval.articles[0]
+    // Ordered steps from the best section that has them, when it answers
+    // nearly as well as the best one: a procedure is what partners need most.
+    let candidates = retrieval.articles[0]
         .sections
         .iter()
         .take(2)
-        .find(|s| !s.steps.is_empty() && s.score >= best.score * 0.7)
+        .chain(retrieval.articles.iter().skip(1).take(2).filter_map(|a| a.sections.first()));
+    let steps: Vec<String> = candidates
+        .filter(|s| !s.steps.is_empty())
+        .find(|s| s.coverage >= best.coverage * 0.8 && s.score >= best.score * 0.5)
         .map(|s| s.steps.iter().take(MAX_STEPS).map(|t| clip(t, 300)).collect())
         .unwrap_or_default();
     let summary = summarize(best, &steps, &weights, &analyze);
@@ -140,6 +145,11 @@ pub fn no_answer(confidence: f32) -> Reply {
     }
 }
 
+fn matched_terms(sentence: &str, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) -> Vec<String>) -> usize {
+    let tokens: HashSet<String> = analyze(sentence).into_iter().collect();
+    weights.keys().filter(|t| tokens.contains(**t)).count()
+}
+
 fn sentence_weight(sentence: &str, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) -> Vec<String>) -> f32 {
     let tokens: HashSet<String> = analyze(sentence).into_iter().collect();
     weights
@@ -149,6 +159,13 @@ fn sentence_weight(sentence: &str, weights: &HashMap<&str, f32>, analyze: &impl 
         .sum()
 }
 
+/// Sentences without table rows, unless table rows are all there is: a
+/// row read out of its table says little.
+fn prose(sentences: Vec<&str>) -> Vec<&str> {
+    let (rows, text): (Vec<&str>, Vec<&str>) = sentences.into_iter().partition(|s| s.contains(" | "));
+    if text.is_empty() { rows } else { text }
+}
+
 /// The best sentences of a section, in their original order.
 fn summarize(
     hit: &Hit,
@@ -156,7 +173,7 @@ fn summarize(
     weights: &HashMap<&str, f32>,
     analyze: &impl Fn(&str) -> Vec<String>,
 ) -> String {
-    let sentences: Vec<&str> = sentences(&hit.text)
+    let sentences: Vec<&str> = prose(sentences(&hit.text))
         .into_iter()
         .filter(|s| !steps.iter().any(|step| step.starts_with(s) || s.starts_with(step.as_str())))
         .collect();
@@ -178,11 +195,18 @@ fn summarize(
     } else {
         let mut by_weight = scored.clone();
         by_weight.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        by_weight
-            .into_iter()
-            .filter(|(_, w)| *w >= top * 0.5)
-            .take(3)
-            .map(|(i, _)| i)
+        // The best sentence, and up to two more nearly as good that share
+        // more than one word with the question.
+        let first = by_weight[0].0;
+        std::iter::once(first)
+            .chain(
+                by_weight
+                    .iter()
+                    .skip(1)
+                    .filter(|(i, w)| *w >= top * 0.6 && matched_terms(sentences[*i], weights, analyze) >= 2)
+                    .take(2)
+                    .map(|(i, _)| *i),
+            )
             .collect()
     };
     chosen.sort_unstable();
@@ -201,7 +225,7 @@ fn summarize(
 }
 
 fn reference(hit: &Hit, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) -> Vec<String>) -> Reference {
-    let snippet = sentences(&hit.text)
+    let snippet = prose(sentences(&hit.text))
         .into_iter()
         .map(|s| (sentence_weight(s, weights, analyze), s))
         .fold(None::<(f32, &str)>, |best, (w, s)| match best {

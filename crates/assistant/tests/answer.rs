@@ -186,3 +186,33 @@ fn an_unreadable_index_is_started_over() {
     assert_eq!((index.revision(), index.articles()), (0, 0));
 }
 
+
+#[test]
+fn steps_come_from_a_nearly_as_good_section_of_another_article() {
+    let index = KbIndex::in_memory().unwrap();
+    index
+        .rebuild(
+            &[
+                article(
+                    1,
+                    "statuses",
+                    "Statuses",
+                    "## Closed\n\nA closed case is finished. To reopen a closed case, use Reopen case.\n",
+                ),
+                article(
+                    2,
+                    "reopening",
+                    "Reopening",
+                    "## How to reopen a closed case\n\n1. Open the closed case.\n2. Press Reopen case.\n",
+                ),
+                article(3, "billing", "Billing", "Invoices are monthly.\n"),
+            ],
+            1,
+        )
+        .unwrap();
+    let reply = ask(&index, "reopen a closed case", "");
+    assert!(reply.answered);
+    assert_eq!(reply.answer.steps, ["Open the closed case.", "Press Reopen case."]);
+    let ids: Vec<i64> = reply.answer.references.iter().map(|r| r.article_id).collect();
+    assert!(ids.contains(&2), "the steps' article is referenced: {ids:?}");
+}

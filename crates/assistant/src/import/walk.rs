@@ -23,7 +23,7 @@ pub fn read_dir(root: &Path, base_url: Option<&str>) -> std::io::Result<ImportRe
         match read(&path).and_then(|raw| parse_file(&source_path, &raw, base_url)) {
             Ok(article) => report.articles.push(article),
             Err(e) => {
-                tracing::warn!(path = %path.display(), reason = %e, "page skipped");
+                tracing::debug!(path = %path.display(), reason = %e, "page skipped");
                 report.skipped.push(Skipped {
                     path,
                     reason: e.to_string(),
