@@ -23,7 +23,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDo
 
 /// Bumped whenever the schema or the way text is indexed changes: an index
 /// of another version is rebuilt.
-const SHAPE: u32 = 1;
+const SHAPE: u32 = 2;
 
 /// Memory for one indexing run; tantivy needs at least 15 MB per thread.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -59,6 +59,9 @@ struct Fields {
     s_heading: Field,
     s_text: Field,
     s_steps: Field,
+    /// The section's distinct stemmed words, so coverage needs no
+    /// re-analysis at question time.
+    s_terms: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -83,6 +86,7 @@ fn schema() -> (Schema, Fields) {
         s_heading: b.add_text_field("s_heading", stemmed_stored.clone()),
         s_text: b.add_text_field("s_text", stemmed_stored),
         s_steps: b.add_text_field("s_steps", STORED),
+        s_terms: b.add_text_field("s_terms", STORED),
     };
     (b.build(), fields)
 }
@@ -165,7 +169,7 @@ impl KbIndex {
                 writer.delete_term(Term::from_field_u64(fields.article_id, id_u64(id)));
             }
             for article in changed {
-                add_article(writer, fields, article)?;
+                add_article(writer, fields, article, &|t| self.analyze(t))?;
             }
             Ok(())
         })
@@ -176,7 +180,7 @@ impl KbIndex {
         self.write(revision, |writer, fields| {
             writer.delete_all_documents()?;
             for article in articles {
-                add_article(writer, fields, article)?;
+                add_article(writer, fields, article, &|t| self.analyze(t))?;
             }
             Ok(())
         })
@@ -257,8 +261,11 @@ impl KbIndex {
         );
         let mut article_scores: HashMap<i64, f32> = HashMap::new();
         for (score, addr) in searcher.search(&article_query, &TopDocs::with_limit(100).order_by_score())? {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = u64_of(&doc, f.article_id) {
+            let ids = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("article_id")?;
+            if let Some(id) = ids.first(addr.doc_id).and_then(|v| i64::try_from(v).ok()) {
                 article_scores.insert(id, score);
             }
         }
@@ -281,7 +288,8 @@ impl KbIndex {
         for (score, addr) in found {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let mut hit = self.hit_of(&doc, score);
-            let tokens = self.tokens_of(&hit);
+            let terms = doc.get_first(f.s_terms).and_then(|v| v.as_str()).unwrap_or_default();
+            let tokens: HashSet<&str> = terms.split(' ').collect();
             hit.coverage = weights.coverage(&tokens);
             hit.score = score / top_section.max(1e-6) * coord(hit.coverage);
             best.entry(hit.article_id).or_default().push(hit);
@@ -321,15 +329,6 @@ impl KbIndex {
             articles,
             top_section,
         })
-    }
-
-    /// The stemmed words of a section with its heading and title.
-    fn tokens_of(&self, hit: &Hit) -> HashSet<String> {
-        let mut tokens: HashSet<String> = HashSet::new();
-        for part in [&hit.title, &hit.heading, &hit.text] {
-            tokens.extend(self.analyze(part));
-        }
-        tokens
     }
 
     fn first_section(&self, searcher: &Searcher, id: i64) -> IndexResult<Option<Hit>> {
@@ -463,7 +462,13 @@ impl KbIndex {
                 };
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
             }
-            if let Some(prev) = &t.follows {
+            // A phrase of two common words says little and costs much.
+            let phrase = t.follows.as_ref().filter(|prev| {
+                terms.iter().find(|p| &p.text == *prev).is_some_and(|p| {
+                    p.known && t.known && p.idf.max(t.idf) >= PHRASE_MIN_IDF
+                })
+            });
+            if let Some(prev) = phrase {
                 for (field, boost) in phrase_fields {
                     let phrase = PhraseQuery::new(vec![
                         Term::from_field_text(*field, prev),
@@ -485,7 +490,10 @@ const ARTICLE_WEIGHT: f32 = 0.3;
 /// questions, lower refuses fewer good ones).
 const UNKNOWN_WEIGHT: f32 = 1.0;
 /// Sections scored per question.
-const SECTIONS: usize = 200;
+const SECTIONS: usize = 150;
+/// Phrases are matched when one of their words is at least this rare
+/// (about one section in eight).
+const PHRASE_MIN_IDF: f32 = 2.0;
 /// Sections kept per article for the answer.
 const PER_ARTICLE: usize = 3;
 /// Words of a question that are searched; the rest is noise for ranking.
@@ -516,7 +524,7 @@ impl<'a> Weights<'a> {
     /// The share (0..=1) of the question's weight found in `tokens`; a word
     /// the index does not know counts when a token is one or two edits away
     /// (a typo).
-    pub fn coverage(&self, tokens: &HashSet<String>) -> f32 {
+    pub fn coverage(&self, tokens: &HashSet<&str>) -> f32 {
         if self.total <= 0.0 {
             return 0.0;
         }
@@ -524,7 +532,7 @@ impl<'a> Weights<'a> {
             .terms
             .iter()
             .filter(|t| {
-                tokens.contains(&t.text)
+                tokens.contains(t.text.as_str())
                     || (!t.known && tokens.iter().any(|tok| within_typo(&t.text, tok)))
             })
             .map(|t| t.idf.max(0.0))
@@ -603,7 +611,12 @@ pub struct Retrieval {
     pub top_section: f32,
 }
 
-fn add_article(writer: &IndexWriter, f: &Fields, article: &Article) -> IndexResult<()> {
+fn add_article(
+    writer: &IndexWriter,
+    f: &Fields,
+    article: &Article,
+    analyze: &dyn Fn(&str) -> Vec<String>,
+) -> IndexResult<()> {
     let id = id_u64(article.id);
     let sections = markdown::sections(&article.body);
     let mut whole = TantivyDocument::default();
@@ -621,7 +634,7 @@ fn add_article(writer: &IndexWriter, f: &Fields, article: &Article) -> IndexResu
     whole.add_text(f.a_all, &all);
     writer.add_document(whole)?;
     for (ordinal, section) in sections.iter().enumerate() {
-        writer.add_document(section_doc(f, article, ordinal, section))?;
+        writer.add_document(section_doc(f, article, ordinal, section, analyze))?;
     }
     if sections.is_empty() {
         // An article without text can still be found by its title.
@@ -633,12 +646,18 @@ fn add_article(writer: &IndexWriter, f: &Fields, article: &Article) -> IndexResu
             text: String::new(),
             steps: Vec::new(),
         };
-        writer.add_document(section_doc(f, article, 0, &empty))?;
+        writer.add_document(section_doc(f, article, 0, &empty, analyze))?;
     }
     Ok(())
 }
 
-fn section_doc(f: &Fields, article: &Article, ordinal: usize, s: &Section) -> TantivyDocument {
+fn section_doc(
+    f: &Fields,
+    article: &Article,
+    ordinal: usize,
+    s: &Section,
+    analyze: &dyn Fn(&str) -> Vec<String>,
+) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.article_id, id_u64(article.id));
     doc.add_u64(f.s_article, id_u64(article.id));
@@ -652,6 +671,13 @@ fn section_doc(f: &Fields, article: &Article, ordinal: usize, s: &Section) -> Ta
         heading.push('\n');
         heading.push_str(t);
     }
+    let mut terms: Vec<String> = Vec::new();
+    for part in [article.title.as_str(), heading.as_str(), s.text.as_str()] {
+        terms.extend(analyze(part));
+    }
+    terms.sort_unstable();
+    terms.dedup();
+    doc.add_text(f.s_terms, terms.join(" "));
     doc.add_text(f.s_heading, &heading);
     doc.add_text(f.s_text, &s.text);
     doc.add_text(
