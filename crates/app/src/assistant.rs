@@ -3,8 +3,8 @@
 
 use crate::{App, AppError, AppResult, Caller, FieldError};
 use frontdesk_assistant::answer::{Question, Reply};
-use frontdesk_domain::cases;
 use frontdesk_domain::Timestamp;
+use frontdesk_domain::cases;
 use frontdesk_store::assistant::{AssistantStats, QuestionInput};
 use rand::RngCore;
 
@@ -97,8 +97,8 @@ impl App {
             .ask(&question)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let answer_json = serde_json::to_string(&reply.answer)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let answer_json =
+            serde_json::to_string(&reply.answer).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut referenced: Vec<i64> = Vec::new();
         for r in &reply.answer.references {
             if !referenced.contains(&r.article_id) {
@@ -120,7 +120,8 @@ impl App {
             Some(id) => id,
             None => {
                 let id = new_session_id();
-                tx.create_session(&id, partner.org, partner.user, now).await?;
+                tx.create_session(&id, partner.org, partner.user, now)
+                    .await?;
                 id
             }
         };
@@ -230,7 +231,10 @@ fn validate_question(input: &AskInput) -> AppResult<(String, String)> {
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        errors.push(FieldError::new("description", "must not contain control characters"));
+        errors.push(FieldError::new(
+            "description",
+            "must not contain control characters",
+        ));
     }
     if let Some(id) = &input.session_id
         && (id.is_empty() || id.len() > 64)
@@ -304,7 +308,10 @@ mod tests {
 
     #[test]
     fn topics_ignore_case_and_punctuation() {
-        assert_eq!(topic_of("  How do I REOPEN a case?? "), "how do i reopen a case");
+        assert_eq!(
+            topic_of("  How do I REOPEN a case?? "),
+            "how do i reopen a case"
+        );
         assert_eq!(topic_of("¿Cómo cierro un caso?"), "cómo cierro un caso");
     }
 
@@ -344,9 +351,13 @@ mod tests {
             description: "x".repeat(50_000),
             session_id: None,
         };
-        assert!(matches!(validate_question(&long), Err(AppError::Invalid(e)) if e[0].field == "description"));
+        assert!(
+            matches!(validate_question(&long), Err(AppError::Invalid(e)) if e[0].field == "description")
+        );
         let empty = AskInput::default();
-        assert!(matches!(validate_question(&empty), Err(AppError::Invalid(e)) if e[0].field == "subject"));
+        assert!(
+            matches!(validate_question(&empty), Err(AppError::Invalid(e)) if e[0].field == "subject")
+        );
         let control = AskInput {
             subject: "Help".into(),
             description: "a\u{7}b".into(),

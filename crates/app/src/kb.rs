@@ -144,11 +144,18 @@ impl App {
             .collect())
     }
 
-    pub async fn create_article(&self, caller: &Caller, draft: ArticleDraft) -> AppResult<ArticleRow> {
+    pub async fn create_article(
+        &self,
+        caller: &Caller,
+        draft: ArticleDraft,
+    ) -> AppResult<ArticleRow> {
         caller.admin()?;
         let input = validate(draft)?;
         let mut tx = self.store.begin().await?;
-        let row = tx.insert_article(&input, self.now()).await.map_err(slug_taken)?;
+        let row = tx
+            .insert_article(&input, self.now())
+            .await
+            .map_err(slug_taken)?;
         tx.commit().await?;
         self.sync_index_quietly().await;
         Ok(row)
@@ -313,7 +320,12 @@ fn input_of(
     source_url: Option<String>,
 ) -> ArticleInput {
     let mut h = Sha256::new();
-    for part in [&title, &category, &body, source_url.as_deref().unwrap_or("")] {
+    for part in [
+        &title,
+        &category,
+        &body,
+        source_url.as_deref().unwrap_or(""),
+    ] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -338,17 +350,29 @@ fn validate(d: ArticleDraft) -> AppResult<ArticleInput> {
     let mut errors = Vec::new();
     let title = d.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > MAX_TITLE {
-        errors.push(FieldError::new("title", format!("1 to {MAX_TITLE} characters")));
+        errors.push(FieldError::new(
+            "title",
+            format!("1 to {MAX_TITLE} characters"),
+        ));
     }
     if title.chars().any(char::is_control) {
-        errors.push(FieldError::new("title", "must not contain control characters"));
+        errors.push(FieldError::new(
+            "title",
+            "must not contain control characters",
+        ));
     }
     let category = d.category.trim().to_owned();
     if category.is_empty() || category.chars().count() > MAX_CATEGORY {
-        errors.push(FieldError::new("category", format!("1 to {MAX_CATEGORY} characters")));
+        errors.push(FieldError::new(
+            "category",
+            format!("1 to {MAX_CATEGORY} characters"),
+        ));
     }
     if category.chars().any(char::is_control) {
-        errors.push(FieldError::new("category", "must not contain control characters"));
+        errors.push(FieldError::new(
+            "category",
+            "must not contain control characters",
+        ));
     }
     let slug = if d.slug.trim().is_empty() {
         frontdesk_assistant::import::slug_for(&title)
@@ -362,12 +386,24 @@ fn validate(d: ArticleDraft) -> AppResult<ArticleInput> {
         ));
     }
     if d.body.len() > MAX_BODY {
-        errors.push(FieldError::new("body", format!("at most {} kB", MAX_BODY / 1024)));
+        errors.push(FieldError::new(
+            "body",
+            format!("at most {} kB", MAX_BODY / 1024),
+        ));
     }
-    if d.body.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        errors.push(FieldError::new("body", "must not contain control characters"));
+    if d.body
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        errors.push(FieldError::new(
+            "body",
+            "must not contain control characters",
+        ));
     }
-    let source_url = d.source_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    let source_url = d
+        .source_url
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty());
     if let Some(u) = &source_url
         && !(u.starts_with("https://") || u.starts_with("http://"))
     {
@@ -402,7 +438,9 @@ mod tests {
     fn slugs() {
         assert!(is_valid_slug("cases/how-statuses-work"));
         assert!(is_valid_slug("a1"));
-        for bad in ["", "A", "a//b", "-a", "a-", "a--b", "a b", "a/", "../x", "a_b"] {
+        for bad in [
+            "", "A", "a//b", "-a", "a-", "a--b", "a b", "a/", "../x", "a_b",
+        ] {
             assert!(!is_valid_slug(bad), "{bad:?}");
         }
     }

@@ -102,7 +102,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let s = eval::score(&questions, &outcomes);
     if verbose {
         for m in &r.misses {
-            println!("MISS {:?} rank {:?} answered {}\n  want {:?}\n  got  {:?}", m.question, m.rank, m.answered, m.expected, m.got);
+            println!(
+                "MISS {:?} rank {:?} answered {}\n  want {:?}\n  got  {:?}",
+                m.question, m.rank, m.answered, m.expected, m.got
+            );
         }
     }
     times.sort_by(f64::total_cmp);

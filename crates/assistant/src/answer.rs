@@ -6,7 +6,6 @@ use crate::markdown::sentences;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
-
 /// What a partner asked.
 #[derive(Debug, Clone, Default)]
 pub struct Question {
@@ -101,15 +100,24 @@ pub fn extractive(retrieval: &Retrieval, analyze: impl Fn(&str) -> Vec<String>) 
 
     // Ordered steps from the best section that has them, when it answers
     // nearly as well as the best one: a procedure is what partners need most.
-    let candidates = retrieval.articles[0]
-        .sections
-        .iter()
-        .take(2)
-        .chain(retrieval.articles.iter().skip(1).take(2).filter_map(|a| a.sections.first()));
+    let candidates = retrieval.articles[0].sections.iter().take(2).chain(
+        retrieval
+            .articles
+            .iter()
+            .skip(1)
+            .take(2)
+            .filter_map(|a| a.sections.first()),
+    );
     let steps: Vec<String> = candidates
         .filter(|s| !s.steps.is_empty())
         .find(|s| s.coverage >= best.coverage * 0.8 && s.score >= best.score * 0.5)
-        .map(|s| s.steps.iter().take(MAX_STEPS).map(|t| clip(t, 300)).collect())
+        .map(|s| {
+            s.steps
+                .iter()
+                .take(MAX_STEPS)
+                .map(|t| clip(t, 300))
+                .collect()
+        })
         .unwrap_or_default();
     let summary = summarize(best, &steps, &weights, &analyze);
     let references = retrieval
@@ -145,12 +153,20 @@ pub fn no_answer(confidence: f32) -> Reply {
     }
 }
 
-fn matched_terms(sentence: &str, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) -> Vec<String>) -> usize {
+fn matched_terms(
+    sentence: &str,
+    weights: &HashMap<&str, f32>,
+    analyze: &impl Fn(&str) -> Vec<String>,
+) -> usize {
     let tokens: HashSet<String> = analyze(sentence).into_iter().collect();
     weights.keys().filter(|t| tokens.contains(**t)).count()
 }
 
-fn sentence_weight(sentence: &str, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) -> Vec<String>) -> f32 {
+fn sentence_weight(
+    sentence: &str,
+    weights: &HashMap<&str, f32>,
+    analyze: &impl Fn(&str) -> Vec<String>,
+) -> f32 {
     let tokens: HashSet<String> = analyze(sentence).into_iter().collect();
     weights
         .iter()
@@ -162,7 +178,8 @@ fn sentence_weight(sentence: &str, weights: &HashMap<&str, f32>, analyze: &impl 
 /// Sentences without table rows, unless table rows are all there is: a
 /// row read out of its table says little.
 fn prose(sentences: Vec<&str>) -> Vec<&str> {
-    let (rows, text): (Vec<&str>, Vec<&str>) = sentences.into_iter().partition(|s| s.contains(" | "));
+    let (rows, text): (Vec<&str>, Vec<&str>) =
+        sentences.into_iter().partition(|s| s.contains(" | "));
     if text.is_empty() { rows } else { text }
 }
 
@@ -175,7 +192,11 @@ fn summarize(
 ) -> String {
     let sentences: Vec<&str> = prose(sentences(&hit.text))
         .into_iter()
-        .filter(|s| !steps.iter().any(|step| step.starts_with(s) || s.starts_with(step.as_str())))
+        .filter(|s| {
+            !steps
+                .iter()
+                .any(|step| step.starts_with(s) || s.starts_with(step.as_str()))
+        })
         .collect();
     if sentences.is_empty() {
         return if steps.is_empty() {
@@ -203,7 +224,9 @@ fn summarize(
                 by_weight
                     .iter()
                     .skip(1)
-                    .filter(|(i, w)| *w >= top * 0.6 && matched_terms(sentences[*i], weights, analyze) >= 2)
+                    .filter(|(i, w)| {
+                        *w >= top * 0.6 && matched_terms(sentences[*i], weights, analyze) >= 2
+                    })
                     .take(2)
                     .map(|(i, _)| *i),
             )
@@ -224,7 +247,11 @@ fn summarize(
     clip(&summary, MAX_SUMMARY_CHARS)
 }
 
-fn reference(hit: &Hit, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) -> Vec<String>) -> Reference {
+fn reference(
+    hit: &Hit,
+    weights: &HashMap<&str, f32>,
+    analyze: &impl Fn(&str) -> Vec<String>,
+) -> Reference {
     let snippet = prose(sentences(&hit.text))
         .into_iter()
         .map(|s| (sentence_weight(s, weights, analyze), s))
@@ -244,7 +271,11 @@ fn reference(hit: &Hit, weights: &HashMap<&str, f32>, analyze: &impl Fn(&str) ->
 }
 
 fn section_name(hit: &Hit) -> &str {
-    if hit.heading.is_empty() { &hit.title } else { &hit.heading }
+    if hit.heading.is_empty() {
+        &hit.title
+    } else {
+        &hit.heading
+    }
 }
 
 /// `s` cut to at most `max` characters at a word boundary, with an ellipsis.

@@ -161,7 +161,8 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_named() {
-        let err = parse_questions("{\"question\":\"a\",\"expected\":[]}\n\nnot json\n").unwrap_err();
+        let err =
+            parse_questions("{\"question\":\"a\",\"expected\":[]}\n\nnot json\n").unwrap_err();
         assert!(err.starts_with("line 3:"), "{err}");
     }
 }

@@ -13,10 +13,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -260,7 +262,9 @@ impl KbIndex {
             &[(f.a_all, 2.5), (f.a_title, 2.0)],
         );
         let mut article_scores: HashMap<i64, f32> = HashMap::new();
-        for (score, addr) in searcher.search(&article_query, &TopDocs::with_limit(100).order_by_score())? {
+        for (score, addr) in
+            searcher.search(&article_query, &TopDocs::with_limit(100).order_by_score())?
+        {
             let ids = searcher
                 .segment_reader(addr.segment_ord)
                 .fast_fields()
@@ -276,7 +280,10 @@ impl KbIndex {
             &[(f.s_title, 1.0), (f.s_heading, 2.0), (f.s_text, 1.0)],
             &[(f.s_text, 1.5), (f.s_heading, 2.0)],
         );
-        let found = searcher.search(&section_query, &TopDocs::with_limit(SECTIONS).order_by_score())?;
+        let found = searcher.search(
+            &section_query,
+            &TopDocs::with_limit(SECTIONS).order_by_score(),
+        )?;
         let top_article = article_scores.values().copied().fold(0.0_f32, f32::max);
         let top_section = found.first().map_or(0.0, |(s, _)| *s);
         let weights = Weights::new(&terms);
@@ -288,7 +295,10 @@ impl KbIndex {
         for (score, addr) in found {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let mut hit = self.hit_of(&doc, score);
-            let terms = doc.get_first(f.s_terms).and_then(|v| v.as_str()).unwrap_or_default();
+            let terms = doc
+                .get_first(f.s_terms)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
             let tokens: HashSet<&str> = terms.split(' ').collect();
             hit.coverage = weights.coverage(&tokens);
             hit.score = score / top_section.max(1e-6) * coord(hit.coverage);
@@ -454,7 +464,8 @@ impl KbIndex {
                 let term = Term::from_field_text(*field, &t.text);
                 let q: Box<dyn Query> = if t.known {
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-                } else if t.text.chars().count() >= 5 && !t.text.chars().any(|c| c.is_ascii_digit()) {
+                } else if t.text.chars().count() >= 5 && !t.text.chars().any(|c| c.is_ascii_digit())
+                {
                     let distance = if t.text.chars().count() >= 9 { 2 } else { 1 };
                     Box::new(FuzzyTermQuery::new(term, distance, true))
                 } else {
@@ -464,9 +475,10 @@ impl KbIndex {
             }
             // A phrase of two common words says little and costs much.
             let phrase = t.follows.as_ref().filter(|prev| {
-                terms.iter().find(|p| &p.text == *prev).is_some_and(|p| {
-                    p.known && t.known && p.idf.max(t.idf) >= PHRASE_MIN_IDF
-                })
+                terms
+                    .iter()
+                    .find(|p| &p.text == *prev)
+                    .is_some_and(|p| p.known && t.known && p.idf.max(t.idf) >= PHRASE_MIN_IDF)
             });
             if let Some(prev) = phrase {
                 for (field, boost) in phrase_fields {
@@ -474,7 +486,10 @@ impl KbIndex {
                         Term::from_field_text(*field, prev),
                         Term::from_field_text(*field, &t.text),
                     ]);
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), *boost))));
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(phrase), *boost)),
+                    ));
                 }
             }
         }
@@ -730,16 +745,16 @@ fn is_stopword(token: &str) -> bool {
 const STOPWORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "am", "an", "and", "ani", "anyth", "are", "as", "at",
     "be", "becaus", "been", "befor", "being", "between", "both", "but", "by", "can", "could",
-    "did", "do", "doe", "don", "dure", "each", "even", "ever", "for", "from", "get", "got",
-    "had", "has", "have", "he", "her", "here", "hi", "how", "i", "if", "in", "into", "is",
-    "it", "it'", "its", "just", "know", "let", "like", "may", "me", "might", "more", "most",
-    "much", "must", "my", "need", "no", "not", "now", "of", "on", "onc", "one", "onli", "or",
-    "other", "our", "out", "over", "pleas", "same", "see", "seem", "shall", "she", "should",
-    "so", "some", "someth", "still", "such", "than", "thank", "that", "the", "their", "them",
-    "then", "there", "these", "they", "thing", "this", "those", "through", "to", "too", "tri",
-    "under", "until", "up", "us", "use", "veri", "via", "want", "was", "way", "we", "were",
-    "what", "when", "where", "whether", "whi", "which", "while", "who", "will", "with",
-    "within", "without", "work", "would", "yes", "yet", "you", "your",
+    "did", "do", "doe", "don", "dure", "each", "even", "ever", "for", "from", "get", "got", "had",
+    "has", "have", "he", "her", "here", "hi", "how", "i", "if", "in", "into", "is", "it", "it'",
+    "its", "just", "know", "let", "like", "may", "me", "might", "more", "most", "much", "must",
+    "my", "need", "no", "not", "now", "of", "on", "onc", "one", "onli", "or", "other", "our",
+    "out", "over", "pleas", "same", "see", "seem", "shall", "she", "should", "so", "some",
+    "someth", "still", "such", "than", "thank", "that", "the", "their", "them", "then", "there",
+    "these", "they", "thing", "this", "those", "through", "to", "too", "tri", "under", "until",
+    "up", "us", "use", "veri", "via", "want", "was", "way", "we", "were", "what", "when", "where",
+    "whether", "whi", "which", "while", "who", "will", "with", "within", "without", "work",
+    "would", "yes", "yet", "you", "your",
 ];
 
 #[cfg(test)]
@@ -750,7 +765,10 @@ mod tests {
     fn typos_are_one_or_two_edits() {
         assert!(within_typo("reopn", "reopen"));
         assert!(within_typo("closd", "close"));
-        assert!(within_typo("recieve", "receive"), "a transposition is one edit");
+        assert!(
+            within_typo("recieve", "receive"),
+            "a transposition is one edit"
+        );
         assert!(within_typo("accomodation", "accommodation"));
         assert!(!within_typo("pay", "day"), "too short to guess");
         assert!(!within_typo("hotel", "motels"), "two edits on a short word");
@@ -759,7 +777,11 @@ mod tests {
 
     #[test]
     fn stopwords_are_sorted_for_binary_search() {
-        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]), "{:?}", STOPWORDS.windows(2).find(|w| w[0] >= w[1]));
+        assert!(
+            STOPWORDS.windows(2).all(|w| w[0] < w[1]),
+            "{:?}",
+            STOPWORDS.windows(2).find(|w| w[0] >= w[1])
+        );
         assert!(is_stopword("the"));
         assert!(is_stopword("whi"));
         assert!(!is_stopword("booking"));

@@ -1,8 +1,10 @@
 //! Retrieval and the extractive engine over a small help center.
 
+#![allow(clippy::unwrap_used)]
+
+use frontdesk_assistant::Article;
 use frontdesk_assistant::answer::{NO_ANSWER, Question, Reply, extractive};
 use frontdesk_assistant::index::KbIndex;
-use frontdesk_assistant::Article;
 
 fn article(id: i64, slug: &str, title: &str, body: &str) -> Article {
     Article {
@@ -104,8 +106,17 @@ fn answers_with_steps_and_links_to_the_exact_section() {
 #[test]
 fn each_article_is_referenced_once() {
     let index = index();
-    let reply = ask(&index, "case statuses", "open, in progress, feedback required");
-    let mut ids: Vec<i64> = reply.answer.references.iter().map(|r| r.article_id).collect();
+    let reply = ask(
+        &index,
+        "case statuses",
+        "open, in progress, feedback required",
+    );
+    let mut ids: Vec<i64> = reply
+        .answer
+        .references
+        .iter()
+        .map(|r| r.article_id)
+        .collect();
     let n = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), n);
@@ -115,17 +126,31 @@ fn each_article_is_referenced_once() {
 #[test]
 fn the_summary_is_the_sentence_that_answers() {
     let index = index();
-    let reply = ask(&index, "When does a case close if I do not answer the reminders?", "");
+    let reply = ask(
+        &index,
+        "When does a case close if I do not answer the reminders?",
+        "",
+    );
     assert!(reply.answered);
-    assert!(reply.answer.summary.contains("closes after 7 days"), "{}", reply.answer.summary);
-    assert_eq!(reply.answer.references[0].url, "/kb/cases/statuses#partners-feedback-required");
+    assert!(
+        reply.answer.summary.contains("closes after 7 days"),
+        "{}",
+        reply.answer.summary
+    );
+    assert_eq!(
+        reply.answer.references[0].url,
+        "/kb/cases/statuses#partners-feedback-required"
+    );
 }
 
 #[test]
 fn phrases_and_typos_still_find_the_article() {
     let index = index();
     let reply = ask(&index, "connection stuck in pending seller", "");
-    assert_eq!(reply.answer.references[0].url, "/kb/connections/statuses#pending-seller");
+    assert_eq!(
+        reply.answer.references[0].url,
+        "/kb/connections/statuses#pending-seller"
+    );
     let typo = ask(&index, "how to reopne a closd case", "");
     assert!(typo.answered);
     assert_eq!(typo.answer.references[0].article_id, 2);
@@ -171,7 +196,13 @@ fn changes_apply_in_one_commit_and_survive_reopening() {
     assert_eq!((index.revision(), index.articles()), (6, 3));
     let reply = ask(&index, "credit note for a wrong invoice", "");
     assert_eq!(reply.answer.references[0].article_id, 4);
-    assert!(ask(&index, "pending seller", "").answer.references.iter().all(|r| r.article_id != 3));
+    assert!(
+        ask(&index, "pending seller", "")
+            .answer
+            .references
+            .iter()
+            .all(|r| r.article_id != 3)
+    );
     drop(index);
 
     let again = KbIndex::open(dir.path()).unwrap();
@@ -185,7 +216,6 @@ fn an_unreadable_index_is_started_over() {
     let index = KbIndex::open(dir.path()).unwrap();
     assert_eq!((index.revision(), index.articles()), (0, 0));
 }
-
 
 #[test]
 fn steps_come_from_a_nearly_as_good_section_of_another_article() {
@@ -212,7 +242,18 @@ fn steps_come_from_a_nearly_as_good_section_of_another_article() {
         .unwrap();
     let reply = ask(&index, "reopen a closed case", "");
     assert!(reply.answered);
-    assert_eq!(reply.answer.steps, ["Open the closed case.", "Press Reopen case."]);
-    let ids: Vec<i64> = reply.answer.references.iter().map(|r| r.article_id).collect();
-    assert!(ids.contains(&2), "the steps' article is referenced: {ids:?}");
+    assert_eq!(
+        reply.answer.steps,
+        ["Open the closed case.", "Press Reopen case."]
+    );
+    let ids: Vec<i64> = reply
+        .answer
+        .references
+        .iter()
+        .map(|r| r.article_id)
+        .collect();
+    assert!(
+        ids.contains(&2),
+        "the steps' article is referenced: {ids:?}"
+    );
 }

@@ -98,15 +98,27 @@ async fn main() {
         .unwrap();
     let (_, token) = app.login("bench@example.com", PASSWORD).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/api/v1/assistant/ask", listener.local_addr().unwrap());
-    let server = tokio::spawn(frontdesk_web::serve(app.clone(), listener, std::future::pending()));
+    let url = format!(
+        "http://{}/api/v1/assistant/ask",
+        listener.local_addr().unwrap()
+    );
+    let server = tokio::spawn(frontdesk_web::serve(
+        app.clone(),
+        listener,
+        std::future::pending(),
+    ));
     let client = reqwest::Client::new();
     for concurrency in [1usize, 4] {
         let started = Instant::now();
         let mut tasks = Vec::new();
         for w in 0..concurrency {
             let (client, url, token) = (client.clone(), url.clone(), token.clone());
-            let mine: Vec<String> = questions.iter().skip(w).step_by(concurrency).cloned().collect();
+            let mine: Vec<String> = questions
+                .iter()
+                .skip(w)
+                .step_by(concurrency)
+                .cloned()
+                .collect();
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::new();
                 let mut answered = 0usize;
@@ -163,7 +175,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// Pronounceable made-up words, so that term statistics look like a real
 /// vocabulary (a few very common words, a long tail).
 fn vocabulary(rng: &mut StdRng, n: usize) -> Vec<String> {
-    const ONSETS: &[&str] = &["b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "v", "st", "tr", "pl", "cr"];
+    const ONSETS: &[&str] = &[
+        "b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "v", "st", "tr", "pl",
+        "cr",
+    ];
     const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "ou"];
     let mut words = Vec::with_capacity(n);
     while words.len() < n {
@@ -208,12 +223,19 @@ fn write_corpus(dir: &Path, n: usize, vocabulary: &[String], rng: &mut StdRng) -
     for i in 0..n {
         let folder = dir.join(format!("section-{}", i % 40));
         std::fs::create_dir_all(&folder).unwrap();
-        let title: Vec<&str> = (0..rng.random_range(2..6)).map(|_| word(rng, vocabulary)).collect();
-        let mut md = format!("+++\ntitle = \"{}\"\nweight = {i}\n+++\n\n", title.join(" "));
+        let title: Vec<&str> = (0..rng.random_range(2..6))
+            .map(|_| word(rng, vocabulary))
+            .collect();
+        let mut md = format!(
+            "+++\ntitle = \"{}\"\nweight = {i}\n+++\n\n",
+            title.join(" ")
+        );
         md.push_str(&sentence(rng, vocabulary));
         md.push_str("\n\n");
         for s in 0..rng.random_range(3..9) {
-            let heading: Vec<&str> = (0..rng.random_range(1..5)).map(|_| word(rng, vocabulary)).collect();
+            let heading: Vec<&str> = (0..rng.random_range(1..5))
+                .map(|_| word(rng, vocabulary))
+                .collect();
             let _ = writeln!(md, "## {}\n", heading.join(" "));
             for _ in 0..rng.random_range(1..4) {
                 for _ in 0..rng.random_range(2..6) {
@@ -240,7 +262,12 @@ fn write_corpus(dir: &Path, n: usize, vocabulary: &[String], rng: &mut StdRng) -
             if s % 4 == 2 {
                 md.push_str("| code | meaning |\n|---|---|\n");
                 for _ in 0..4 {
-                    let _ = writeln!(md, "| {} | {} |", word(rng, vocabulary).to_uppercase(), sentence(rng, vocabulary));
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} |",
+                        word(rng, vocabulary).to_uppercase(),
+                        sentence(rng, vocabulary)
+                    );
                 }
                 md.push('\n');
             }

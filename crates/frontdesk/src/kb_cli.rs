@@ -11,7 +11,12 @@ use std::time::Instant;
 
 /// Imports a documentation folder; files that cannot be read are reported
 /// by name and skipped, the rest is imported.
-pub async fn import(app: &App, dir: &Path, base_url: Option<&str>, prune: bool) -> anyhow::Result<()> {
+pub async fn import(
+    app: &App,
+    dir: &Path,
+    base_url: Option<&str>,
+    prune: bool,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let dir_owned = dir.to_path_buf();
     let base = base_url.map(str::to_owned);
@@ -44,8 +49,10 @@ pub async fn import(app: &App, dir: &Path, base_url: Option<&str>, prune: bool) 
 /// Asks every question of a JSON Lines file and prints recall@1/3/5, MRR,
 /// the honesty figures and, with `verbose`, each miss.
 pub async fn eval(app: &App, file: &Path, verbose: bool) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let questions = eval::parse_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let questions =
+        eval::parse_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     if questions.is_empty() {
         anyhow::bail!("{} holds no questions", file.display());
     }
@@ -87,7 +94,10 @@ pub async fn eval(app: &App, file: &Path, verbose: bool) -> anyhow::Result<()> {
             println!("MISS  {}", m.question);
             println!("      expected {:?}", m.expected);
             let rank = m.rank.map_or("-".to_owned(), |r| r.to_string());
-            println!("      rank {rank}, answered {}, got {:?}", m.answered, m.got);
+            println!(
+                "      rank {rank}, answered {}, got {:?}",
+                m.answered, m.got
+            );
         }
         println!();
     }
@@ -112,7 +122,11 @@ pub async fn eval(app: &App, file: &Path, verbose: bool) -> anyhow::Result<()> {
         s.honest_refusals * 100.0,
         s.wrong_refusals * 100.0
     );
-    println!("answer time: p50 {:.1} ms, p99 {:.1} ms", pct(0.5), pct(0.99));
+    println!(
+        "answer time: p50 {:.1} ms, p99 {:.1} ms",
+        pct(0.5),
+        pct(0.99)
+    );
     Ok(())
 }
 

@@ -24,7 +24,13 @@ const STATUSES: &str = "## Pending Seller\n\n\
 The seller must act before the access can work, for example by enabling your credentials.\n\n\
 ## Not Working\n\nA test failed; the connection case explains which one.\n";
 
-async fn write_article(app: &TestApp, admin: &str, title: &str, category: &str, body: &str) -> Value {
+async fn write_article(
+    app: &TestApp,
+    admin: &str,
+    title: &str,
+    category: &str,
+    body: &str,
+) -> Value {
     app.post(
         admin,
         "/api/v1/kb/articles",
@@ -44,7 +50,14 @@ async fn ask(app: &TestApp, token: &str, body: Value) -> Value {
 
 async fn articles_are_written_read_and_searched(app: TestApp) {
     let w = app.world().await;
-    let reopening = write_article(&app, &w.admin, "Reopening a closed case", "Cases", REOPENING).await;
+    let reopening = write_article(
+        &app,
+        &w.admin,
+        "Reopening a closed case",
+        "Cases",
+        REOPENING,
+    )
+    .await;
     assert_eq!(reopening["slug"], "reopening-a-closed-case");
     assert_eq!(reopening["url"], "/kb/reopening-a-closed-case");
     assert_eq!(reopening["sections"][0]["anchor"], "reopen-a-closed-case");
@@ -52,7 +65,14 @@ async fn articles_are_written_read_and_searched(app: TestApp) {
         reopening["sections"][0]["url"],
         "/kb/reopening-a-closed-case#reopen-a-closed-case"
     );
-    write_article(&app, &w.admin, "Connection statuses", "Connections", STATUSES).await;
+    write_article(
+        &app,
+        &w.admin,
+        "Connection statuses",
+        "Connections",
+        STATUSES,
+    )
+    .await;
     let hostile = app
         .post(
             &w.admin,
@@ -72,7 +92,10 @@ async fn articles_are_written_read_and_searched(app: TestApp) {
     assert!(!html.contains("<script"), "{html}");
     assert!(!html.contains("<img"), "{html}");
     assert!(!html.contains("javascript:"), "{html}");
-    assert!(html.contains("&lt;script&gt;"), "raw HTML is shown as text: {html}");
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "raw HTML is shown as text: {html}"
+    );
 
     // Partners read and search; they do not write.
     let page1 = app
@@ -86,10 +109,19 @@ async fn articles_are_written_read_and_searched(app: TestApp) {
         .iter()
         .map(|a| a["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles, ["Invoices <script>alert(1)</script>", "Reopening a closed case"]);
+    assert_eq!(
+        titles,
+        [
+            "Invoices <script>alert(1)</script>",
+            "Reopening a closed case"
+        ]
+    );
     let cursor = page1["next_cursor"].as_str().unwrap();
     let page2 = app
-        .get(&w.a_member, &format!("/api/v1/kb/articles?limit=2&cursor={cursor}"))
+        .get(
+            &w.a_member,
+            &format!("/api/v1/kb/articles?limit=2&cursor={cursor}"),
+        )
         .await
         .expect_status(200)
         .json();
@@ -121,12 +153,18 @@ async fn articles_are_written_read_and_searched(app: TestApp) {
         .json();
     assert_eq!(by_slug["id"], hostile["id"]);
     let found = app
-        .get(&w.a_member, "/api/v1/kb/search?q=seller%20must%20enable%20credentials")
+        .get(
+            &w.a_member,
+            "/api/v1/kb/search?q=seller%20must%20enable%20credentials",
+        )
         .await
         .expect_status(200)
         .json();
     assert_eq!(found["items"][0]["title"], "Connection statuses");
-    assert_eq!(found["items"][0]["url"], "/kb/connection-statuses#pending-seller");
+    assert_eq!(
+        found["items"][0]["url"],
+        "/kb/connection-statuses#pending-seller"
+    );
 
     app.post(
         &w.a_admin,
@@ -140,12 +178,16 @@ async fn articles_are_written_read_and_searched(app: TestApp) {
     let id = reopening["id"].as_i64().unwrap();
     let updated = app
         .send(
-            app.request(Method::PUT, &format!("/api/v1/kb/articles/{id}"), Some(&w.admin))
-                .json(&json!({
-                    "title": "Reopening a closed case",
-                    "category": "Cases",
-                    "body": "## Reopen\n\nPress the lighthouse button to reopen.\n"
-                })),
+            app.request(
+                Method::PUT,
+                &format!("/api/v1/kb/articles/{id}"),
+                Some(&w.admin),
+            )
+            .json(&json!({
+                "title": "Reopening a closed case",
+                "category": "Cases",
+                "body": "## Reopen\n\nPress the lighthouse button to reopen.\n"
+            })),
         )
         .await
         .expect_status(200)
@@ -157,9 +199,13 @@ async fn articles_are_written_read_and_searched(app: TestApp) {
         .expect_status(200)
         .json();
     assert_eq!(lighthouse["items"][0]["article_id"], id);
-    app.send(app.request(Method::DELETE, &format!("/api/v1/kb/articles/{id}"), Some(&w.admin)))
-        .await
-        .expect_status(204);
+    app.send(app.request(
+        Method::DELETE,
+        &format!("/api/v1/kb/articles/{id}"),
+        Some(&w.admin),
+    ))
+    .await
+    .expect_status(204);
     app.get(&w.a_member, &format!("/api/v1/kb/articles/{id}"))
         .await
         .problem(404);
@@ -188,26 +234,55 @@ async fn articles_are_written_read_and_searched(app: TestApp) {
     for field in ["title", "slug", "category", "source_url"] {
         invalid.invalid_field(field);
     }
-    app.get(&w.a_member, "/api/v1/kb/articles/abc").await.problem(404);
-    app.get(&w.a_member, "/api/v1/kb/articles/999999").await.problem(404);
-    app.get(&w.a_member, "/api/v1/kb/articles?cursor=zz").await.problem(400);
-    app.get(&w.a_member, "/api/v1/kb/search?q=%20").await.invalid_field("q");
+    app.get(&w.a_member, "/api/v1/kb/articles/abc")
+        .await
+        .problem(404);
+    app.get(&w.a_member, "/api/v1/kb/articles/999999")
+        .await
+        .problem(404);
+    app.get(&w.a_member, "/api/v1/kb/articles?cursor=zz")
+        .await
+        .problem(400);
+    app.get(&w.a_member, "/api/v1/kb/search?q=%20")
+        .await
+        .invalid_field("q");
     let reindexed = app
         .post_empty(&w.admin, "/api/v1/admin/kb/reindex")
         .await
         .expect_status(200)
         .json();
     assert_eq!(reindexed["articles"], 2);
-    app.post_empty(&w.agent, "/api/v1/admin/kb/reindex").await.problem(403);
+    app.post_empty(&w.agent, "/api/v1/admin/kb/reindex")
+        .await
+        .problem(403);
 }
 
 async fn ask_rephrase_need_help_and_the_case_carries_the_answer(app: TestApp) {
     let w = app.world().await;
-    write_article(&app, &w.admin, "Reopening a closed case", "Cases", REOPENING).await;
-    write_article(&app, &w.admin, "Connection statuses", "Connections", STATUSES).await;
+    write_article(
+        &app,
+        &w.admin,
+        "Reopening a closed case",
+        "Cases",
+        REOPENING,
+    )
+    .await;
+    write_article(
+        &app,
+        &w.admin,
+        "Connection statuses",
+        "Connections",
+        STATUSES,
+    )
+    .await;
 
     // A vague question, then a rephrased one in the same session.
-    let first = ask(&app, &w.a_member, json!({ "subject": "Apple Pay at checkout?" })).await;
+    let first = ask(
+        &app,
+        &w.a_member,
+        json!({ "subject": "Apple Pay at checkout?" }),
+    )
+    .await;
     assert_eq!(first["answered"], false);
     assert_eq!(first["answer"]["references"], json!([]));
     let session = first["session_id"].as_str().unwrap().to_owned();
@@ -233,7 +308,10 @@ async fn ask_rephrase_need_help_and_the_case_carries_the_answer(app: TestApp) {
     assert_eq!(second["engine"], "extractive");
     assert_eq!(second["answer"]["steps"][1], "Press Reopen case.");
     let reference = &second["answer"]["references"][0];
-    assert_eq!(reference["url"], "/kb/reopening-a-closed-case#reopen-a-closed-case");
+    assert_eq!(
+        reference["url"],
+        "/kb/reopening-a-closed-case#reopen-a-closed-case"
+    );
     assert_eq!(reference["title"], "Reopening a closed case");
     assert_eq!(reference["section"], "Reopen a closed case");
     app.post(
@@ -270,9 +348,15 @@ async fn ask_rephrase_need_help_and_the_case_carries_the_answer(app: TestApp) {
     assert_eq!(notes.len(), 1, "{staff_view}");
     let note = notes[0]["body"].as_str().unwrap();
     assert_eq!(notes[0]["author_name"], "AIna");
-    assert!(note.contains("Question: How do I reopen a closed case?"), "{note}");
+    assert!(
+        note.contains("Question: How do I reopen a closed case?"),
+        "{note}"
+    );
     assert!(note.contains("2. Press Reopen case."), "{note}");
-    assert!(note.contains("/kb/reopening-a-closed-case#reopen-a-closed-case"), "{note}");
+    assert!(
+        note.contains("/kb/reopening-a-closed-case#reopen-a-closed-case"),
+        "{note}"
+    );
     let partner_view = app.case(&w.a_member, id).await;
     assert!(
         partner_view["messages"]
@@ -304,12 +388,23 @@ async fn ask_rephrase_need_help_and_the_case_carries_the_answer(app: TestApp) {
     .problem(409);
 
     // Another partner is helped by an answer.
-    let helped = ask(&app, &w.b_member, json!({ "subject": "What does Pending Seller mean for my connection?" })).await;
+    let helped = ask(
+        &app,
+        &w.b_member,
+        json!({ "subject": "What does Pending Seller mean for my connection?" }),
+    )
+    .await;
     assert_eq!(helped["answered"], true);
-    assert_eq!(helped["answer"]["references"][0]["url"], "/kb/connection-statuses#pending-seller");
+    assert_eq!(
+        helped["answer"]["references"][0]["url"],
+        "/kb/connection-statuses#pending-seller"
+    );
     app.post(
         &w.b_member,
-        &format!("/api/v1/assistant/sessions/{}/feedback", helped["session_id"].as_str().unwrap()),
+        &format!(
+            "/api/v1/assistant/sessions/{}/feedback",
+            helped["session_id"].as_str().unwrap()
+        ),
         json!({ "outcome": "solved" }),
     )
     .await
@@ -341,15 +436,23 @@ async fn ask_rephrase_need_help_and_the_case_carries_the_answer(app: TestApp) {
         .iter()
         .map(|a| a["title"].as_str().unwrap())
         .collect();
-    assert!(top.contains(&"Reopening a closed case") && top.contains(&"Connection statuses"), "{stats}");
+    assert!(
+        top.contains(&"Reopening a closed case") && top.contains(&"Connection statuses"),
+        "{stats}"
+    );
     let empty = app
-        .get(&w.agent, "/api/v1/staff/assistant/stats?from=2000-01-01T00:00:00Z&to=2000-02-01T00:00:00Z")
+        .get(
+            &w.agent,
+            "/api/v1/staff/assistant/stats?from=2000-01-01T00:00:00Z&to=2000-02-01T00:00:00Z",
+        )
         .await
         .expect_status(200)
         .json();
     assert_eq!(empty["sessions"], 0);
     assert!(empty["deflection_rate"].is_null());
-    app.get(&w.a_admin, "/api/v1/staff/assistant/stats").await.problem(403);
+    app.get(&w.a_admin, "/api/v1/staff/assistant/stats")
+        .await
+        .problem(403);
     app.get(&w.agent, "/api/v1/staff/assistant/stats?from=yesterday")
         .await
         .invalid_field("from");
@@ -357,8 +460,20 @@ async fn ask_rephrase_need_help_and_the_case_carries_the_answer(app: TestApp) {
 
 async fn assistant_sessions_are_private_and_bad_input_is_refused(app: TestApp) {
     let w = app.world().await;
-    write_article(&app, &w.admin, "Reopening a closed case", "Cases", REOPENING).await;
-    let mine = ask(&app, &w.a_member, json!({ "subject": "reopen a closed case" })).await;
+    write_article(
+        &app,
+        &w.admin,
+        "Reopening a closed case",
+        "Cases",
+        REOPENING,
+    )
+    .await;
+    let mine = ask(
+        &app,
+        &w.a_member,
+        json!({ "subject": "reopen a closed case" }),
+    )
+    .await;
     let session = mine["session_id"].as_str().unwrap();
 
     // Another organization's user, and a colleague, get nothing.
@@ -394,9 +509,13 @@ async fn assistant_sessions_are_private_and_bad_input_is_refused(app: TestApp) {
     .problem(404);
 
     // Bad questions and verdicts.
-    app.post(&w.a_member, "/api/v1/assistant/ask", json!({ "subject": "" }))
-        .await
-        .invalid_field("subject");
+    app.post(
+        &w.a_member,
+        "/api/v1/assistant/ask",
+        json!({ "subject": "" }),
+    )
+    .await
+    .invalid_field("subject");
     app.post(
         &w.a_member,
         "/api/v1/assistant/ask",
@@ -418,13 +537,21 @@ async fn assistant_sessions_are_private_and_bad_input_is_refused(app: TestApp) {
     )
     .await
     .invalid_field("outcome");
-    app.post(&w.a_member, "/api/v1/assistant/ask", json!({ "question": "?" }))
-        .await
-        .problem(400);
+    app.post(
+        &w.a_member,
+        "/api/v1/assistant/ask",
+        json!({ "question": "?" }),
+    )
+    .await
+    .problem(400);
     // Staff have no organization to ask for.
-    app.post(&w.agent, "/api/v1/assistant/ask", json!({ "subject": "reopen" }))
-        .await
-        .problem(403);
+    app.post(
+        &w.agent,
+        "/api/v1/assistant/ask",
+        json!({ "subject": "reopen" }),
+    )
+    .await
+    .problem(403);
     // The session is still the owner's.
     app.post(
         &w.a_member,

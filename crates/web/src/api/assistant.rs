@@ -180,7 +180,9 @@ pub async fn feedback(
 fn instant(field: &str, raw: Option<&str>) -> ApiResult<Option<Timestamp>> {
     let Some(raw) = raw else { return Ok(None) };
     let t = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| AppError::invalid(field, "must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z"))?;
+        .map_err(|_| {
+            AppError::invalid(field, "must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z")
+        })?;
     let ms = i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
         .map_err(|_| AppError::invalid(field, "out of range"))?;
     Ok(Some(Timestamp(ms)))

@@ -188,7 +188,7 @@ fn encode_cursor(a: &ArticleSummary) -> String {
 
 fn decode_cursor(raw: &str) -> ApiResult<(String, String, i64)> {
     let bad = || ApiError::bad_request("cursor is not one this API gave out");
-    if raw.len() % 2 != 0 || raw.len() > 4096 {
+    if !raw.len().is_multiple_of(2) || raw.len() > 4096 {
         return Err(bad());
     }
     let bytes: Vec<u8> = (0..raw.len())
@@ -220,7 +220,11 @@ pub async fn list(
     let more = rows.len() as i64 > limit;
     let mut rows = rows;
     rows.truncate(usize::try_from(limit).unwrap_or(50));
-    let next_cursor = if more { rows.last().map(encode_cursor) } else { None };
+    let next_cursor = if more {
+        rows.last().map(encode_cursor)
+    } else {
+        None
+    };
     Ok(Json(ArticleList {
         items: rows.into_iter().map(item).collect(),
         next_cursor,
@@ -362,7 +366,10 @@ mod tests {
             updated_at: Timestamp(0),
         };
         let c = encode_cursor(&a);
-        assert_eq!(decode_cursor(&c).unwrap(), ("Cases".into(), "Tïtle \"q\"".into(), 7));
+        assert_eq!(
+            decode_cursor(&c).unwrap(),
+            ("Cases".into(), "Tïtle \"q\"".into(), 7)
+        );
         for bad in ["zz", "abc", "00", "5b5d"] {
             assert!(decode_cursor(bad).is_err(), "{bad}");
         }

@@ -56,7 +56,10 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/kb/search", get(kb::search))
         .route("/admin/kb/reindex", post(kb::reindex))
         .route("/assistant/ask", post(assistant::ask))
-        .route("/assistant/sessions/{id}/feedback", post(assistant::feedback))
+        .route(
+            "/assistant/sessions/{id}/feedback",
+            post(assistant::feedback),
+        )
         .route("/staff/assistant/stats", get(assistant::stats));
     if app.config.dev_clock {
         router = router.route("/dev/clock", post(staff::advance_clock));
