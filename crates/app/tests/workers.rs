@@ -263,6 +263,86 @@ fn tempfile_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+fn imported(path: &str, title: &str, body: &str) -> frontdesk_assistant::import::ImportedArticle {
+    frontdesk_assistant::import::ImportedArticle {
+        source_path: path.into(),
+        slug: frontdesk_assistant::import::slug_for(path),
+        title: title.into(),
+        category: "Help".into(),
+        body: body.into(),
+        source_url: None,
+    }
+}
+
+async fn found(app: &App, partner: &Caller, q: &str) -> Vec<String> {
+    app.search_articles(partner, q, 5)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.slug)
+        .collect()
+}
+
+/// Each replica keeps its own index (derived data) and catches up with
+/// article changes another replica (or the `kb` command) made.
+async fn search_indexes_follow_changes_made_elsewhere(db: TestDb) {
+    let dir = tempfile_dir();
+    let one = app_on(&db, &dir.path().join("one"), |_| {}).await;
+    let two = app_on(&db, &dir.path().join("two"), |_| {}).await;
+    let (partner, _) = people(&one).await;
+    let counts = one
+        .import_articles(
+            &[
+                imported("guides/reopen", "Reopening", "Press the lighthouse button."),
+                imported(
+                    "guides/invoices",
+                    "Invoices",
+                    "Invoices are sent monthly by pigeon.",
+                ),
+            ],
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!((counts.created, counts.updated), (2, 0));
+    assert_eq!(found(&one, &partner, "lighthouse").await, ["guides/reopen"]);
+    assert!(
+        found(&two, &partner, "lighthouse").await.is_empty(),
+        "not yet synced"
+    );
+    assert_eq!(two.sync_index().await.unwrap(), 2);
+    assert_eq!(found(&two, &partner, "lighthouse").await, ["guides/reopen"]);
+    assert_eq!(two.sync_index().await.unwrap(), 0, "nothing new");
+
+    // A re-import that changes one article and prunes the other.
+    let counts = one
+        .import_articles(
+            &[imported(
+                "guides/reopen",
+                "Reopening",
+                "Press the beacon button.",
+            )],
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!((counts.updated, counts.deleted), (1, 1));
+    assert_eq!(two.sync_index().await.unwrap(), 2);
+    assert!(found(&two, &partner, "lighthouse").await.is_empty());
+    assert!(found(&two, &partner, "pigeon").await.is_empty());
+    assert_eq!(found(&two, &partner, "beacon").await, ["guides/reopen"]);
+
+    // A lost index is rebuilt from the database at start-up.
+    drop(two);
+    std::fs::remove_dir_all(dir.path().join("two").join("kb-index")).unwrap();
+    let three = app_on(&db, &dir.path().join("two"), |_| {}).await;
+    assert_eq!(found(&three, &partner, "beacon").await, ["guides/reopen"]);
+    assert_eq!(three.kb.index().articles(), 1);
+    one.store.close().await;
+    three.store.close().await;
+    db.cleanup().await;
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite {
@@ -282,5 +362,6 @@ on_both!(
     two_sweepers_apply_each_timer_once,
     stale_timers_do_nothing,
     undeliverable_mail_is_retried,
-    passwords_and_session_housekeeping
+    passwords_and_session_housekeeping,
+    search_indexes_follow_changes_made_elsewhere
 );
