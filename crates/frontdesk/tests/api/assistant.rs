@@ -10,7 +10,132 @@ both_backends!(
     articles_are_written_read_and_searched,
     ask_rephrase_need_help_and_the_case_carries_the_answer,
     assistant_sessions_are_private_and_bad_input_is_refused,
+    a_model_answers_with_citations with fake_model,
+    a_failing_model_falls_back_to_the_extractive_answer with unreachable_model,
 );
+
+/// A chat-completions endpoint on a free port that always answers from
+/// source 1, speaking just enough HTTP/1.1.
+fn fake_model(config: &mut frontdesk_app::Config) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    config.assistant.engine = "llm".into();
+    config.assistant.llm_url = format!("http://{}/v1", listener.local_addr().unwrap());
+    config.assistant.llm_model = "fake-model".into();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+            assert_eq!(request["model"], "fake-model");
+            let content = json!({
+                "answered": true,
+                "summary": "Use Reopen case on the closed case; a new linked case starts.",
+                "steps": ["Open the closed case", "Press Reopen case"],
+                "citations": [1]
+            })
+            .to_string();
+            let reply = json!({
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "model": "fake-model",
+                "choices": [{ "index": 0, "finish_reason": "stop",
+                    "message": { "role": "assistant", "content": content } }]
+            })
+            .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+}
+
+/// A model endpoint nobody listens on.
+fn unreachable_model(config: &mut frontdesk_app::Config) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config.assistant.engine = "llm".into();
+    config.assistant.llm_url = format!("http://127.0.0.1:{port}/v1");
+    config.assistant.llm_model = "gone".into();
+    config.assistant.llm_timeout_ms = 2000;
+}
+
+async fn a_model_answers_with_citations(app: TestApp) {
+    let w = app.world().await;
+    write_article(
+        &app,
+        &w.admin,
+        "Reopening a closed case",
+        "Cases",
+        REOPENING,
+    )
+    .await;
+    let reply = ask(
+        &app,
+        &w.a_member,
+        json!({ "subject": "How do I reopen a closed case?" }),
+    )
+    .await;
+    assert_eq!(reply["engine"], "llm", "{reply}");
+    assert_eq!(reply["answered"], true);
+    assert_eq!(
+        reply["answer"]["summary"],
+        "Use Reopen case on the closed case; a new linked case starts."
+    );
+    assert_eq!(
+        reply["answer"]["steps"],
+        json!(["Open the closed case", "Press Reopen case"])
+    );
+    assert_eq!(
+        reply["answer"]["references"][0]["url"],
+        "/kb/reopening-a-closed-case#reopen-a-closed-case"
+    );
+    // Nothing relevant: the model is not even asked.
+    let none = ask(
+        &app,
+        &w.a_member,
+        json!({ "subject": "Apple Pay at checkout?" }),
+    )
+    .await;
+    assert_eq!(none["answered"], false);
+    assert_eq!(none["engine"], "extractive");
+}
+
+async fn a_failing_model_falls_back_to_the_extractive_answer(app: TestApp) {
+    let w = app.world().await;
+    write_article(
+        &app,
+        &w.admin,
+        "Reopening a closed case",
+        "Cases",
+        REOPENING,
+    )
+    .await;
+    let reply = ask(
+        &app,
+        &w.a_member,
+        json!({ "subject": "How do I reopen a closed case?" }),
+    )
+    .await;
+    assert_eq!(reply["engine"], "extractive", "{reply}");
+    assert_eq!(reply["answered"], true);
+    assert_eq!(reply["answer"]["steps"][1], "Press Reopen case.");
+}
 
 const REOPENING: &str = "A closed case cannot receive new messages.\n\n\
 ## Reopen a closed case\n\n\
