@@ -232,6 +232,9 @@ impl App {
     pub async fn sync_index(&self) -> AppResult<usize> {
         let _one = self.kb.syncing.lock().await;
         let index = self.kb.index().clone();
+        // Another process sharing the data directory (`frontdesk kb import`
+        // next to a running server) may have committed to the index itself.
+        index.refresh().map_err(index_error)?;
         let have = index.revision();
         let current = self.store.kb_revision().await?;
         if have == current {
