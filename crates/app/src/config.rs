@@ -66,6 +66,15 @@ pub struct MailSettings {
     pub smtp_username: Option<String>,
     #[serde(serialize_with = "mask", default)]
     pub smtp_password: Option<SecretString>,
+    /// Where the built-in SMTP listener accepts inbound mail, e.g.
+    /// `127.0.0.1:2525`; empty: off.
+    pub smtp_listen: String,
+    /// The largest inbound message accepted (SMTP SIZE, webhook, pipe).
+    pub max_inbound_bytes: usize,
+    /// Bearer token of `POST /api/v1/inbound/email` (mail providers'
+    /// webhooks); unset: the route refuses everything.
+    #[serde(serialize_with = "mask", default)]
+    pub inbound_token: Option<SecretString>,
 }
 
 fn mask<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -119,6 +128,9 @@ impl Default for Config {
                 smtp_tls: "none".into(),
                 smtp_username: None,
                 smtp_password: None,
+                smtp_listen: String::new(),
+                max_inbound_bytes: 25 << 20,
+                inbound_token: None,
             },
             timers: TimerSettings {
                 feedback_first_reminder: "3d".into(),

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod inbound;
 pub mod kb;
 mod notify;
 pub mod outbox;

@@ -3,9 +3,18 @@
 use crate::notify::parse_notice_kind;
 use crate::{App, AppResult};
 use frontdesk_domain::{Duration, EmailAddress, Timestamp};
-use frontdesk_mail::{MailContext, OutgoingMail, Sender, build, render, reply_address};
+use frontdesk_mail::{
+    MailContext, OutgoingMail, Sender, build, render, render_closed_case_reply, reply_address,
+};
 use frontdesk_store::outbox::OutboxMail;
 use std::time::UNIX_EPOCH;
+
+/// What the answer to a mail into a closed case mentions.
+#[derive(Debug, serde::Deserialize)]
+struct ClosedReply {
+    subject: String,
+    portal_url: String,
+}
 
 /// Waits between attempts; after the last one the mail is marked failed.
 const BACKOFF_SECONDS: [i64; 6] = [30, 120, 600, 1_800, 7_200, 21_600];
@@ -52,11 +61,20 @@ impl App {
             .config
             .support_address()
             .map_err(|e| (e.to_string(), false))?;
-        let notice = parse_notice_kind(&mail.kind)
-            .ok_or_else(|| (format!("unknown notice kind {:?}", mail.kind), true))?;
-        let ctx: MailContext = serde_json::from_str(&mail.context)
-            .map_err(|e| (format!("unreadable mail context: {e}"), true))?;
-        let rendered = render(notice, &ctx);
+        let rendered = if mail.kind == crate::inbound::CLOSED_REPLY_KIND {
+            let ctx: ClosedReply = serde_json::from_str(&mail.context)
+                .map_err(|e| (format!("unreadable mail context: {e}"), true))?;
+            let case = mail
+                .case_id
+                .ok_or_else(|| ("a closed-case answer without its case".to_owned(), true))?;
+            render_closed_case_reply(case, &ctx.subject, &ctx.portal_url)
+        } else {
+            let notice = parse_notice_kind(&mail.kind)
+                .ok_or_else(|| (format!("unknown notice kind {:?}", mail.kind), true))?;
+            let ctx: MailContext = serde_json::from_str(&mail.context)
+                .map_err(|e| (format!("unreadable mail context: {e}"), true))?;
+            render(notice, &ctx)
+        };
         let to: Vec<EmailAddress> = mail
             .recipients
             .iter()

@@ -50,6 +50,21 @@ enum Command {
     /// The knowledge base: import documentation, measure AIna, reindex.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// Inbound mail.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Take one raw message on standard input (for a mail server's pipe or
+    /// .forward). Exit status 0: stored; 75 (EX_TEMPFAIL): retry later;
+    /// 65 (EX_DATAERR): refused for good.
+    Ingest {
+        /// The envelope recipient, when the mail server passes it.
+        #[arg(long)]
+        recipient: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +105,9 @@ struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long)]
     json_logs: bool,
+    /// Also accept inbound mail by SMTP here, e.g. 127.0.0.1:2525.
+    #[arg(long)]
+    smtp_listen: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +238,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.role = role;
             }
             config.dev_clock |= args.dev_clock;
+            if let Some(smtp) = args.smtp_listen {
+                config.mail.smtp_listen = smtp;
+            }
             if args.json_logs {
                 config.log_format = "json".into();
             }
@@ -267,6 +288,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 app.config.public_url
             );
             frontdesk::run(app, Some(listener), shutdown_signal()).await
+        }
+        Command::Mail(MailCommand::Ingest { recipient }) => {
+            init_logs(false);
+            std::process::exit(frontdesk::ingest_stdin(config, recipient).await);
         }
         Command::Kb(cmd) => {
             init_logs(false);

@@ -236,6 +236,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "assistant",
         include_str!("../migrations/sqlite/0002_assistant.sql"),
     ),
+    (
+        3,
+        "inbound",
+        include_str!("../migrations/sqlite/0003_inbound.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -247,6 +252,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "assistant",
         include_str!("../migrations/postgres/0002_assistant.sql"),
+    ),
+    (
+        3,
+        "inbound",
+        include_str!("../migrations/postgres/0003_inbound.sql"),
     ),
 ];
 

@@ -12,6 +12,7 @@ pub mod assistant;
 pub mod audit;
 pub mod cases;
 pub mod idempotency;
+pub mod inbound;
 pub mod kb;
 pub mod messages;
 pub mod orgs;

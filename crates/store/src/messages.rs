@@ -17,6 +17,8 @@ pub struct NewMessage {
     pub body: String,
     /// Where it came from: `portal`, `api`, `email`, `system`, `assistant`.
     pub source: &'static str,
+    /// The inbound mail it came in (its original stays available to staff).
+    pub inbound_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,7 @@ pub struct MessageRecord {
     pub internal: bool,
     pub body: String,
     pub source: String,
+    pub inbound_id: Option<i64>,
     pub created_at: Timestamp,
 }
 
@@ -74,6 +77,7 @@ fn message_from(row: &AnyRow) -> StoreResult<MessageRecord> {
         internal: flag(row, "internal")?,
         body: text(row, "body")?,
         source: text(row, "source")?,
+        inbound_id: opt_int(row, "inbound_id")?,
         created_at: Timestamp(int(row, "created_at")?),
     })
 }
@@ -149,8 +153,8 @@ impl Tx {
     ) -> StoreResult<MessageId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO case_messages (case_id, author_id, author_name, author_email, side, \
-             internal, body, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             RETURNING id",
+             internal, body, source, created_at, inbound_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(m.case_id.0)
         .bind(m.author_id.map(|u| u.0))
@@ -161,6 +165,7 @@ impl Tx {
         .bind(&m.body)
         .bind(m.source)
         .bind(now.0)
+        .bind(m.inbound_id)
         .fetch_one(self.conn())
         .await?;
         Ok(MessageId(id))

@@ -204,7 +204,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     assert_eq!(store.backend(), common::backend());
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        2
+        3
     );
     assert!(store.organizations().await.unwrap().is_empty());
     assert!(store.users().await.unwrap().is_empty());
@@ -225,7 +225,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     second.close().await;
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        2
+        3
     );
     assert_eq!(store.organizations().await.unwrap().len(), 2);
     assert!(store.user(w.alice).await.unwrap().is_some());
@@ -1701,6 +1701,7 @@ async fn messages_and_attachments(store: Store) {
         internal,
         body: body.into(),
         source: "portal",
+        inbound_id: None,
     };
     let mut tx = store.begin().await.unwrap();
     let m1 = tx
@@ -1724,6 +1725,7 @@ async fn messages_and_attachments(store: Store) {
         author_email: None,
         side: Actor::System,
         source: "system",
+        inbound_id: None,
         ..msg(case, Actor::System, false, "Status changed\nto In progress")
     };
     let m4 = tx.insert_message(&system, at(4)).await.unwrap();

@@ -175,8 +175,23 @@ pub struct MessageView {
     pub side: String,
     pub internal: bool,
     pub body: String,
+    /// `portal`, `api`, `email`, `assistant`, `system`.
     pub source: String,
+    /// Staff only: the mail this message came in, as received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_url: Option<String>,
     pub created_at: String,
+}
+
+impl MessageView {
+    fn for_staff(m: &MessageRecord) -> Self {
+        Self {
+            original_url: m
+                .inbound_id
+                .map(|id| format!("/api/v1/staff/inbound/{id}/raw")),
+            ..Self::from(m)
+        }
+    }
 }
 
 impl From<&MessageRecord> for MessageView {
@@ -193,6 +208,7 @@ impl From<&MessageRecord> for MessageView {
             internal: m.internal,
             body: m.body.clone(),
             source: m.source.clone(),
+            original_url: None,
             created_at: rfc3339(m.created_at),
         }
     }
@@ -314,7 +330,17 @@ impl From<&CaseDetail> for CaseView {
             requester_name: c.requester_name.clone(),
             requester_email: c.requester_email.clone(),
             participants: d.participants.iter().map(|p| p.email.clone()).collect(),
-            messages: d.messages.iter().map(MessageView::from).collect(),
+            messages: d
+                .messages
+                .iter()
+                .map(|m| {
+                    if staff {
+                        MessageView::for_staff(m)
+                    } else {
+                        MessageView::from(m)
+                    }
+                })
+                .collect(),
             attachments: d.attachments.iter().map(AttachmentView::from).collect(),
             reopened_from: c.reopened_from.map(|x| x.0),
             reopened_as: c.reopened_as.map(|x| x.0),

@@ -76,6 +76,7 @@ impl App {
                     internal,
                     body: body.clone(),
                     source,
+                    inbound_id: None,
                 },
                 now,
             )
@@ -226,6 +227,7 @@ impl App {
                     internal: false,
                     body: text.clone(),
                     source: "status",
+                    inbound_id: None,
                 },
                 now,
             )

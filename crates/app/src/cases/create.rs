@@ -350,6 +350,7 @@ impl App {
                 internal: true,
                 body: handoff.note.clone(),
                 source: "assistant",
+                inbound_id: None,
             },
             now,
         )

@@ -12,4 +12,4 @@ pub use lifecycle::{
 };
 pub use policy::{TimerKind, TimerPolicy};
 pub use status::CaseStatus;
-pub use text::{TextError, body, subject};
+pub use text::{MAX_BODY_CHARS, TextError, body, subject};

@@ -20,11 +20,15 @@ pub fn subject(raw: &str) -> Result<String, TextError> {
     Ok(s.to_owned())
 }
 
-/// A multi-line body (description, message, note): trimmed, at most 50,000
-/// characters; tabs and newlines are kept, other control characters refused.
+/// The longest body (description, message, note), in characters.
+pub const MAX_BODY_CHARS: usize = 50_000;
+
+/// A multi-line body (description, message, note): trimmed, at most
+/// [`MAX_BODY_CHARS`] characters; tabs and newlines are kept, other control
+/// characters refused.
 pub fn body(field: &'static str, raw: &str) -> Result<String, TextError> {
     let s = raw.trim();
-    check(s, field, 50_000)?;
+    check(s, field, MAX_BODY_CHARS)?;
     if s.chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {

@@ -15,6 +15,7 @@ mod attachments;
 mod bad_input;
 mod flow;
 mod idempotency;
+mod inbound;
 mod isolation;
 mod ops;
 mod timers;

@@ -2,6 +2,7 @@
 
 mod assistant;
 mod cases;
+mod inbound;
 mod kb;
 mod session;
 mod staff;
@@ -60,7 +61,17 @@ pub fn routes(app: &App) -> Router<App> {
             "/assistant/sessions/{id}/feedback",
             post(assistant::feedback),
         )
-        .route("/staff/assistant/stats", get(assistant::stats));
+        .route("/staff/assistant/stats", get(assistant::stats))
+        .route(
+            "/inbound/email",
+            post(inbound::webhook).layer(axum::extract::DefaultBodyLimit::max(
+                app.config.mail.max_inbound_bytes + 64 * 1024,
+            )),
+        )
+        .route("/staff/held-mail", get(inbound::held))
+        .route("/staff/held-mail/{id}/release", post(inbound::release))
+        .route("/staff/held-mail/{id}/discard", post(inbound::discard))
+        .route("/staff/inbound/{id}/raw", get(inbound::original));
     if app.config.dev_clock {
         router = router.route("/dev/clock", post(staff::advance_clock));
     }
@@ -79,6 +90,7 @@ pub fn routes(app: &App) -> Router<App> {
         kb::list, kb::categories, kb::show, kb::by_slug, kb::search, kb::create, kb::update,
         kb::delete, kb::reindex,
         assistant::ask, assistant::feedback, assistant::stats,
+        inbound::webhook, inbound::held, inbound::release, inbound::discard, inbound::original,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
