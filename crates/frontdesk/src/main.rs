@@ -40,6 +40,10 @@ enum Command {
         /// Seed and exit instead of serving.
         #[arg(long)]
         no_serve: bool,
+        /// Where the SMTP listener takes replies to the demo's mails;
+        /// `off` turns it off.
+        #[arg(long, default_value = "127.0.0.1:2525")]
+        smtp_listen: String,
     },
     /// Organizations.
     #[command(subcommand)]
@@ -264,7 +268,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied ({})", app.store.backend().name());
             Ok(())
         }
-        Command::Demo { port, no_serve } => {
+        Command::Demo {
+            port,
+            no_serve,
+            smtp_listen,
+        } => {
             init_logs(false);
             if cli.data_dir.is_none() {
                 config.data_dir = PathBuf::from("demo-data");
@@ -272,6 +280,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.dev_clock = true;
             config.listen = format!("127.0.0.1:{port}");
             config.public_url = format!("http://127.0.0.1:{port}");
+            if smtp_listen != "off" {
+                config.mail.smtp_listen = smtp_listen;
+            }
             let app = frontdesk::build(config).await?;
             let seeded = frontdesk::demo::seed(&app).await?;
             let help = frontdesk::kb_cli::seed_help_center(&app).await?;
@@ -287,6 +298,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "\nfrontdesk demo on {} (Ctrl-C to stop)",
                 app.config.public_url
             );
+            if !app.config.mail.smtp_listen.is_empty() {
+                println!(
+                    "Replies by mail: SMTP on {} (answer a mail from the maildir with any SMTP client)",
+                    app.config.mail.smtp_listen
+                );
+            }
             frontdesk::run(app, Some(listener), shutdown_signal()).await
         }
         Command::Mail(MailCommand::Ingest { recipient }) => {
