@@ -7,6 +7,7 @@
 //! and hands it to a [`Transport`] with the outbox row's key, so a retried
 //! delivery can be recognised.
 
+pub mod inbound;
 pub mod listener;
 pub mod message;
 pub mod render;
