@@ -468,3 +468,12 @@ fn alternative_with_only_html_is_converted() {
     let p = parse(raw, &Limits::default()).unwrap();
     assert_eq!(p.text, "One\nTwo & three");
 }
+
+#[test]
+fn attachment_names_are_decoded_and_made_safe() {
+    let raw = b"From: a@example.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSee attached.\n--b\nContent-Type: application/pdf; name=\"=?UTF-8?B?UmVjaG51bmcgTcOkcnoucGRm?=\"\nContent-Disposition: attachment\n\n%PDF\n--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename=\"../../etc/passwd\"\n\nroot\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment\n\n\x01\x02\n--b--\n";
+    let p = parse(raw, &Limits::default()).unwrap();
+    let names: Vec<&str> = p.attachments.iter().map(|a| a.file_name.as_str()).collect();
+    assert_eq!(names, ["Rechnung März.pdf", "passwd", "attachment-3.bin"]);
+    assert_eq!(p.text, "See attached.");
+}

@@ -92,7 +92,9 @@ impl Walk {
             parts = html_ids
                 .iter()
                 .filter_map(|id| match part(id) {
-                    Some(PartType::Html(markup)) => Some(html::to_text(markup)),
+                    Some(PartType::Html(markup)) => {
+                        Some(html::to_text(markup, self.max_text_bytes))
+                    }
                     _ => None,
                 })
                 .collect();

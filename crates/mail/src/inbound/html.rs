@@ -8,14 +8,21 @@
 //! script/style/head are dropped, link targets follow their text, entities
 //! are decoded by `mail-parser`'s table. Linear in the input, no recursion.
 
-use mail_parser::decoders::html::add_html_token;
+mod markup;
 
-/// Converts an HTML document or fragment to plain text (`\n` line ends).
-pub(super) fn to_text(html: &str) -> String {
+use markup::{Tag, decode_entities, entity, skip_element};
+
+/// Quote levels shown as `>`; deeper ones look the same. Bounds the text
+/// a hostile nest of `<blockquote>`s can make.
+const MAX_QUOTE_MARKS: usize = 8;
+
+/// Converts an HTML document or fragment to plain text (`\n` line ends),
+/// stopping once the text is `max_bytes` long.
+pub(super) fn to_text(html: &str, max_bytes: usize) -> String {
     let mut w = Writer::default();
     let bytes = html.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < bytes.len() && w.out.len() < max_bytes {
         match bytes[i] {
             b'<' => match Tag::read(html, i) {
                 Some(tag) => i = w.tag(html, &tag),
@@ -45,107 +52,6 @@ pub(super) fn to_text(html: &str) -> String {
         }
     }
     w.finish()
-}
-
-/// One tag (or comment, or declaration) starting at a `<`.
-struct Tag<'a> {
-    /// Lower-case element name; empty for comments and declarations.
-    name: String,
-    closing: bool,
-    /// The text between the name and the closing `>`.
-    attrs: &'a str,
-    /// Just past the tag.
-    end: usize,
-}
-
-impl<'a> Tag<'a> {
-    /// `None` when the `<` does not start a tag and is plain text.
-    fn read(html: &'a str, start: usize) -> Option<Self> {
-        let rest = &html[start..];
-        if let Some(comment) = rest.strip_prefix("<!--") {
-            let end = comment
-                .find("-->")
-                .map_or(html.len(), |p| start + 4 + p + 3);
-            return Some(Self::markup(end));
-        }
-        let b = rest.as_bytes();
-        if matches!(b.get(1), Some(b'!' | b'?')) {
-            let end = rest.find('>').map_or(html.len(), |p| start + p + 1);
-            return Some(Self::markup(end));
-        }
-        let closing = b.get(1) == Some(&b'/');
-        let name_start = if closing { 2 } else { 1 };
-        let name_len = b
-            .get(name_start..)?
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b':')
-            .count();
-        if name_len == 0 || !b.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
-            return None;
-        }
-        let name_end = name_start + name_len;
-        let mut quote = None;
-        let mut close = None;
-        for (offset, &c) in b[name_end..].iter().enumerate() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, b'"' | b'\'') => quote = Some(c),
-                (None, b'>') => {
-                    close = Some(name_end + offset);
-                    break;
-                }
-                _ => {}
-            }
-        }
-        let close = close.unwrap_or(b.len());
-        Some(Self {
-            name: rest[name_start..name_end].to_ascii_lowercase(),
-            closing,
-            attrs: &rest[name_end..close],
-            end: (start + close + 1).min(html.len()),
-        })
-    }
-
-    fn markup(end: usize) -> Self {
-        Self {
-            name: String::new(),
-            closing: false,
-            attrs: "",
-            end,
-        }
-    }
-
-    /// An attribute's value, unquoted; a rough reading that suffices for
-    /// `href` and `class`.
-    fn attr(&self, name: &str) -> Option<&'a str> {
-        let lower = self.attrs.to_ascii_lowercase();
-        let mut from = 0;
-        while let Some(p) = lower[from..].find(name) {
-            let at = from + p;
-            from = at + name.len();
-            let before_ok = at == 0
-                || lower.as_bytes()[at - 1].is_ascii_whitespace()
-                || lower.as_bytes()[at - 1] == b'/';
-            let after = lower[from..].trim_start();
-            if !before_ok || !after.starts_with('=') {
-                continue;
-            }
-            let value_at = self.attrs.len() - after.len() + 1;
-            let value = self.attrs[value_at..].trim_start();
-            return Some(match value.as_bytes().first() {
-                Some(&q @ (b'"' | b'\'')) => {
-                    let inner = &value[1..];
-                    inner.find(q as char).map_or(inner, |e| &inner[..e])
-                }
-                _ => value
-                    .split(|c: char| c.is_ascii_whitespace() || c == '>')
-                    .next()
-                    .unwrap_or_default(),
-            });
-        }
-        None
-    }
 }
 
 /// Elements whose content is never shown.
@@ -294,7 +200,7 @@ impl Writer {
     }
 
     fn prefix(&mut self) {
-        for _ in 0..self.quote {
+        for _ in 0..self.quote.min(MAX_QUOTE_MARKS) {
             self.out.push('>');
         }
         if self.quote > 0 {
@@ -351,89 +257,6 @@ impl Writer {
 /// paragraph would double-space its mail.
 fn is_outlook_paragraph(class: &str) -> bool {
     class.to_ascii_lowercase().contains("msonormal")
-}
-
-/// Where reading goes on after the content of a hidden element: past its
-/// end tag, or the end of the input. A `<head>` without an end tag ends
-/// where `<body>` starts.
-fn skip_element(html: &str, from: usize, name: &str) -> usize {
-    let rest = &html[from..];
-    let close = format!("</{name}");
-    if let Some(p) = find_ignore_case(rest, &close) {
-        let after = from + p + close.len();
-        return html[after..]
-            .find('>')
-            .map_or(html.len(), |q| after + q + 1);
-    }
-    if name == "head"
-        && let Some(p) = find_ignore_case(rest, "<body")
-    {
-        return from + p;
-    }
-    html.len()
-}
-
-/// Where ASCII `needle` (lower-case) first occurs in `hay`, ignoring case;
-/// no copy of `hay`, which may be megabytes.
-fn find_ignore_case(hay: &str, needle: &str) -> Option<usize> {
-    let needle = needle.as_bytes();
-    let first = *needle.first()?;
-    hay.as_bytes()
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| b.to_ascii_lowercase() == first)
-        .map(|(i, _)| i)
-        .find(|&i| {
-            hay.as_bytes()
-                .get(i..i + needle.len())
-                .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-        })
-}
-
-/// An entity at `start` (`&amp;`, `&#233;`, `&#xE9;`): its text and length.
-fn entity(html: &str, start: usize) -> Option<(String, usize)> {
-    let rest = html.get(start..)?.as_bytes();
-    let len = rest
-        .iter()
-        .skip(1)
-        .take(32)
-        .position(|&b| b == b';')
-        .map(|p| p + 2)?;
-    let token = &rest[..len];
-    if !token[1..len - 1]
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || *b == b'#')
-        || len < 3
-    {
-        return None;
-    }
-    let mut decoded = String::new();
-    // The token is ASCII, which `add_html_token` requires to be UTF-8.
-    add_html_token(&mut decoded, token, false);
-    let raw = std::str::from_utf8(token).ok()?;
-    (decoded != raw).then_some((decoded, len))
-}
-
-/// Entities inside an attribute value (`&amp;` in link targets).
-fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let from_amp = &rest[amp..];
-        match entity(from_amp, 0) {
-            Some((decoded, len)) => {
-                out.push_str(&decoded);
-                rest = &from_amp[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &from_amp[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,13 @@
 //! `>` quoting), so the text is cut at the first line that starts one.
 //! Forwarded mail is kept: for support, what was forwarded is the message.
 
+mod words;
+
 use crate::render::REPLY_ABOVE_MARKER;
+use words::{
+    ATTRIBUTIONS, DEVICE_LINES, FROM_KEYS, OTHER_KEYS, QUOTE_VERBS, is_forward_marker,
+    is_original_message,
+};
 
 /// Attribution lines are one sentence; longer lines are prose.
 const MAX_ATTRIBUTION_CHARS: usize = 400;
@@ -73,7 +79,7 @@ fn first_cut(lines: &[&str]) -> Option<usize> {
             || is_underscores(line)
                 && (i + 1..lines.len())
                     .find(|&j| !lines[j].trim().is_empty())
-                    .is_some_and(|j| starts_header_block(lines, j))
+                    .is_some_and(|j| header_key(lines[j], FROM_KEYS))
     })?;
     // An attribution wrapped inside its address: `… "Bob" <` / `bob@x> wrote:`.
     let wrapped = cut > 0 && lines[cut - 1].trim_end().ends_with('<') && lines[cut].contains('@');
@@ -96,61 +102,6 @@ fn is_marker(line: &str) -> bool {
 fn is_signature(line: &str) -> bool {
     line.trim_end_matches('\r') == "-- " || line.trim_end() == "--"
 }
-
-/// `-----Original Message-----` and its translations.
-fn is_original_message(line: &str) -> bool {
-    if !line.starts_with("---") {
-        return false;
-    }
-    let inner = line.trim_matches(['-', ' ']).to_lowercase();
-    [
-        "original message",
-        "ursprüngliche nachricht",
-        "original-nachricht",
-        "original nachricht",
-        "message d'origine",
-        "message d’origine",
-        "mensaje original",
-        "messaggio originale",
-        "oorspronkelijk bericht",
-        "mensagem original",
-        "originalmeddelande",
-        "original meddelelse",
-        "opprinnelig melding",
-        "wiadomość oryginalna",
-    ]
-    .contains(&inner.as_str())
-}
-
-/// Openings of "On <date>, <name> wrote:" in the languages partners write:
-/// the first word and a word the line must end with (before `:`).
-const ATTRIBUTIONS: &[(&str, &str)] = &[
-    ("On ", "wrote"),
-    ("Le ", "a écrit"),
-    ("El ", "escribió"),
-    ("Am ", ""),
-    ("Op ", ""),
-    ("Il ", "ha scritto"),
-    ("Em ", "escreveu"),
-    ("Den ", ""),
-    ("W dniu ", "pisze"),
-];
-
-/// Words that make a line an attribution when a quote block follows it,
-/// whatever comes before: `Ana Lopez <ana@example.com> wrote:`.
-const QUOTE_VERBS: &[&str] = &[
-    "wrote",
-    "writes",
-    "schrieb",
-    "a écrit",
-    "escribió",
-    "написал",
-    "написала",
-    "napisał",
-    "napisała",
-    "skrev",
-    "kirjoitti",
-];
 
 /// How many lines the attribution starting at `i` takes (1 or 2, as
 /// clients wrap long ones), if one starts there.
@@ -240,56 +191,6 @@ fn starts_header_block(lines: &[&str], i: usize) -> bool {
     block && !forwarded
 }
 
-const FROM_KEYS: &[&str] = &[
-    "from",
-    "de",
-    "von",
-    "van",
-    "da",
-    "från",
-    "fra",
-    "od",
-    "lähettäjä",
-    "от",
-];
-
-const OTHER_KEYS: &[&str] = &[
-    "sent",
-    "date",
-    "to",
-    "cc",
-    "subject",
-    "envoyé",
-    "à",
-    "a",
-    "objet",
-    "gesendet",
-    "datum",
-    "an",
-    "betreff",
-    "kopie",
-    "enviado",
-    "fecha",
-    "para",
-    "asunto",
-    "inviato",
-    "data",
-    "oggetto",
-    "verzonden",
-    "aan",
-    "onderwerp",
-    "assunto",
-    "skickat",
-    "till",
-    "ämne",
-    "sendt",
-    "til",
-    "emne",
-    "wysłano",
-    "do",
-    "temat",
-];
-
 /// `Key: value`, the key in `keys` (any case), also `*Key:*` as Outlook's
 /// bold survives in text parts.
 fn header_key(line: &str, keys: &[&str]) -> bool {
@@ -299,20 +200,6 @@ fn header_key(line: &str, keys: &[&str]) -> bool {
     };
     let key = key.trim_end_matches('*').trim().to_lowercase();
     keys.contains(&key.as_str())
-}
-
-fn is_forward_marker(line: &str) -> bool {
-    let lower = line.trim().trim_matches(['-', ' ']).to_lowercase();
-    [
-        "forwarded message",
-        "begin forwarded message:",
-        "weitergeleitete nachricht",
-        "anfang der weitergeleiteten nachricht:",
-        "message transféré",
-        "début du message réexpédié :",
-        "mensaje reenviado",
-    ]
-    .contains(&lower.as_str())
 }
 
 /// Drops a trailing block of `>`-quoted lines, and the attribution-like
@@ -354,31 +241,7 @@ fn drop_device_line<'a, 'b>(lines: &'b [&'a str]) -> &'b [&'a str] {
         return lines;
     };
     let lower = last.trim().to_lowercase();
-    let device = lower.chars().count() <= 100
-        && [
-            "sent from my ",
-            "sent from mobile",
-            "sent from outlook",
-            "sent from yahoo",
-            "sent from mail for windows",
-            "sent with ",
-            "sent via ",
-            "sent using ",
-            "get outlook for ",
-            "envoyé de mon ",
-            "envoyé depuis ",
-            "von meinem ",
-            "gesendet von ",
-            "gesendet mit ",
-            "enviado desde ",
-            "enviado de mi ",
-            "inviato da ",
-            "verzonden vanaf ",
-            "verstuurd vanaf ",
-            "skickat från ",
-        ]
-        .iter()
-        .any(|p| lower.starts_with(p));
+    let device = lower.chars().count() <= 100 && DEVICE_LINES.iter().any(|p| lower.starts_with(p));
     if device {
         &lines[..lines.len() - 1]
     } else {

@@ -1,4 +1,6 @@
-use super::to_text;
+fn to_text(html: &str) -> String {
+    super::to_text(html, usize::MAX)
+}
 
 #[test]
 fn blocks_break_lines_and_paragraphs_get_a_blank_line() {
@@ -71,4 +73,12 @@ fn broken_markup_does_not_lose_text() {
     assert_eq!(to_text("<p>unclosed <b>bold"), "unclosed bold");
     assert_eq!(to_text("<style>no end"), "");
     assert_eq!(to_text("<pre>  keep\n    this</pre>"), "  keep\n    this");
+}
+
+#[test]
+fn hostile_nesting_and_size_are_bounded() {
+    let deep = "<blockquote>".repeat(50) + "x";
+    assert_eq!(to_text(&deep), format!("{} x", ">".repeat(8)));
+    let long = "<p>word</p>".repeat(1000);
+    assert!(super::to_text(&long, 100).len() < 120);
 }

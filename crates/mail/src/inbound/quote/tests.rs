@@ -126,3 +126,12 @@ fn header_block_starting_with_the_date_is_cut() {
     let not_a_block = "Date: tomorrow\nTo: the team\nPlease confirm.";
     assert_eq!(trim_reply(not_a_block), not_a_block);
 }
+
+#[test]
+fn underscores_followed_by_a_from_line_are_cut() {
+    let text =
+        "Done.\n\n________________________________\nFrom: Support <s@example.com>\n\nold text";
+    assert_eq!(trim_reply(text), "Done.");
+    let rule_only = "Table:\n__________\nvalue";
+    assert_eq!(trim_reply(rule_only), rule_only);
+}
