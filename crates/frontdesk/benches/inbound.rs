@@ -55,7 +55,10 @@ async fn main() {
                 for i in (w..n).step_by(concurrency) {
                     let raw = message(concurrency * 1_000_000 + i, cases[i % cases.len()]);
                     let t = Instant::now();
-                    let done = app.ingest_mail(raw.as_bytes(), Channel::Smtp, &[]).await.unwrap();
+                    let done = app
+                        .ingest_mail(raw.as_bytes(), Channel::Smtp, &[])
+                        .await
+                        .unwrap();
                     assert_eq!(done.outcome.as_str(), "appended", "{}", done.reason);
                     lat.push(t.elapsed());
                 }
@@ -154,7 +157,14 @@ fn message(n: usize, case: i64) -> String {
              --b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Here is what we see since this morning.</p>\r\n--b1--\r\n"
         ),
         _ => {
-            let log: String = (0..200).map(|i| format!("2026-11-23T10:00:{:02}Z search BCN -> 0 options (req {n}-{i})\n", i % 60)).collect();
+            let log: String = (0..200)
+                .map(|i| {
+                    format!(
+                        "2026-11-23T10:00:{:02}Z search BCN -> 0 options (req {n}-{i})\n",
+                        i % 60
+                    )
+                })
+                .collect();
             let b64 = base64_lines(log.as_bytes());
             format!(
                 "{head}Content-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\n\
@@ -173,7 +183,11 @@ fn base64_lines(bytes: &[u8]) -> String {
         if i > 0 && i % 19 == 0 {
             out.push_str("\r\n");
         }
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for k in 0..4 {
             if k <= chunk.len() {

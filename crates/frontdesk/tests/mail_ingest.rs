@@ -39,7 +39,11 @@ fn the_pipe_stores_once_refuses_oversize_and_asks_for_retries() {
     assert_eq!(code, 0);
     assert!(out.contains("already received"), "stored once: {out}");
 
-    let (code, _, err) = ingest(dir.path(), &[("FRONTDESK_MAIL__MAX_INBOUND_BYTES", "50")], raw);
+    let (code, _, err) = ingest(
+        dir.path(),
+        &[("FRONTDESK_MAIL__MAX_INBOUND_BYTES", "50")],
+        raw,
+    );
     assert_eq!(code, 65, "too large is refused for good: {err}");
     assert!(err.contains("larger than 50 bytes"), "{err}");
 

@@ -310,7 +310,8 @@ async fn closed_cases_answer_and_new_mail_opens_a_case(app: TestApp) {
     let w = app.world().await;
     let (id, asked) = waiting_case(&app, &w).await;
     // Within the resolution window a reply reopens the same case.
-    app.set_status(&w.agent, id, "resolved", Some("Fixed the mapping.")).await;
+    app.set_status(&w.agent, id, "resolved", Some("Fixed the mapping."))
+        .await;
     let within = reply_mail(
         A_MEMBER,
         &format!("support+case-{id}@frontdesk.localhost"),
@@ -320,7 +321,10 @@ async fn closed_cases_answer_and_new_mail_opens_a_case(app: TestApp) {
         "Not fixed for the NRF plan.",
         "within-1@alpha.example",
     );
-    assert_eq!(post_mail(&app, &within).await.expect_status(202).json()["outcome"], "appended");
+    assert_eq!(
+        post_mail(&app, &within).await.expect_status(202).json()["outcome"],
+        "appended"
+    );
     assert_eq!(app.case(&w.agent, id).await["status"], "in_progress");
     app.post_empty(&w.a_member, &format!("/api/v1/cases/{id}/close"))
         .await
