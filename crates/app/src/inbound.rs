@@ -88,13 +88,22 @@ impl App {
             Ok(p) => p,
             Err(e) => {
                 let message_id = digest_id(raw);
+                // A bounce often has no usable sender (`<>`, a bare
+                // MAILER-DAEMON); it is automatic mail, not staff's work.
+                let (outcome, reason) = match automatic_without_sender(raw) {
+                    Some(marker) => (
+                        Outcome::Ignored,
+                        format!("automatic mail ({marker}) without a usable sender"),
+                    ),
+                    None => (Outcome::Held, format!("not understood: {e}")),
+                };
                 let record = NewInbound {
                     message_id,
                     channel: channel.as_str(),
                     sender: String::new(),
                     subject: String::new(),
-                    outcome: Outcome::Held,
-                    reason: format!("not understood: {e}"),
+                    outcome,
+                    reason,
                     case_id: None,
                     raw_key,
                     raw_size,
@@ -805,6 +814,39 @@ fn duplicate(existing: &InboundRecord) -> Ingested {
     }
 }
 
+/// The mark of automatic mail in the header section of a message that could
+/// not be parsed into one with a sender.
+fn automatic_without_sender(raw: &[u8]) -> Option<&'static str> {
+    let head = &raw[..raw.len().min(64 * 1024)];
+    let end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| head.windows(2).position(|w| w == b"\n\n"))
+        .unwrap_or(head.len());
+    let headers = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+    let lines: Vec<&str> = headers.lines().collect();
+    let has = |prefix: &str, needle: &str| {
+        lines
+            .iter()
+            .any(|l| l.starts_with(prefix) && l.contains(needle))
+    };
+    if has("content-type:", "multipart/report") {
+        Some("delivery report")
+    } else if has("from:", "mailer-daemon") || has("from:", "postmaster") {
+        Some("mailer daemon")
+    } else if has("return-path:", "<>") {
+        Some("null return path")
+    } else if lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("auto-submitted:"))
+        .any(|v| v.trim() != "no")
+    {
+        Some("Auto-Submitted")
+    } else {
+        None
+    }
+}
+
 /// A stable identity for a message without a Message-ID.
 fn digest_id(raw: &[u8]) -> String {
     let hex: String = Sha256::digest(raw)
@@ -872,6 +914,26 @@ mod tests {
         assert!(is_ours(&addr("support+case-12@desk.example"), &support));
         assert!(!is_ours(&addr("supporter@desk.example"), &support));
         assert!(!is_ours(&addr("support@other.example"), &support));
+    }
+
+    #[test]
+    fn bounces_without_a_sender_are_recognized() {
+        assert_eq!(
+            automatic_without_sender(b"From: MAILER-DAEMON\r\nSubject: failure\r\n\r\nbody"),
+            Some("mailer daemon")
+        );
+        assert_eq!(
+            automatic_without_sender(b"Return-Path: <>\nContent-Type: multipart/report; report-type=delivery-status\n\nx"),
+            Some("delivery report")
+        );
+        assert_eq!(
+            automatic_without_sender(b"Subject: hi\r\n\r\nFrom: mailer-daemon in the body"),
+            None
+        );
+        assert_eq!(
+            automatic_without_sender(b"Auto-Submitted: no\r\n\r\n"),
+            None
+        );
     }
 
     #[test]

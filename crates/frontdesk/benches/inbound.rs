@@ -135,7 +135,7 @@ async fn seed(app: &App, n: usize) -> Vec<i64> {
 /// A reply to case `case`: plain (half), multipart/alternative (a third),
 /// or with a log attachment (the rest); every tenth adds a colleague in CC.
 fn message(n: usize, case: i64) -> String {
-    let cc = if n % 10 == 0 {
+    let cc = if n.is_multiple_of(10) {
         format!("Cc: colleague{}@acme.example\r\n", n % 50)
     } else {
         String::new()

@@ -127,7 +127,7 @@ async fn a_reply_by_mail_moves_a_waiting_case_and_adds_the_cc(app: TestApp) {
     assert_eq!(message["side"], "partner");
     let original = message["original_url"]
         .as_str()
-        .expect(&format!("{message}"));
+        .unwrap_or_else(|| panic!("{message}"));
     let raw = app.get(&w.agent, original).await.expect_status(200);
     assert!(
         raw.text().contains("> Which rate plan?"),

@@ -254,7 +254,7 @@ pub async fn original(
         .filter(|n| *n > 0)
         .ok_or_else(|| ApiError::not_found("inbound mail not found"))?;
     let (_, bytes) = app.inbound_original(&caller, id).await?;
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "message/rfc822")
         .header(
@@ -263,5 +263,5 @@ pub async fn original(
         )
         .header("x-content-type-options", "nosniff")
         .body(Body::from(bytes))
-        .map_err(|_| ApiError::internal())?)
+        .map_err(|_| ApiError::internal())
 }
