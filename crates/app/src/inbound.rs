@@ -326,35 +326,16 @@ impl App {
                 now,
             )
             .await?;
-        let message_id = tx
-            .insert_message(
-                &NewMessage {
-                    case_id,
-                    author_id: author.actor.id,
-                    author_name: author.actor.name.clone(),
-                    author_email: author.actor.email.clone(),
-                    side: author.actor.side,
-                    internal: false,
-                    body: body.clone(),
-                    source: "email",
-                    inbound_id: Some(inbound_id),
-                },
-                now,
-            )
-            .await?;
-        for (file_name, content_type, size, sha, key) in &stored {
-            tx.insert_attachment(
-                case_id,
-                file_name,
-                content_type,
-                *size,
-                sha,
-                key,
-                author.actor.id,
-                now,
-            )
-            .await?;
-        }
+        let message_id = write_message(
+            &mut tx,
+            case_id,
+            &author.actor,
+            &body,
+            inbound_id,
+            &stored,
+            now,
+        )
+        .await?;
         // Colleagues in To/CC join the case; frontdesk and the sender never.
         let sender = p.from.address.as_str();
         let mut people: Vec<EmailAddress> = Vec::new();
@@ -537,19 +518,7 @@ impl App {
                 now,
             )
             .await?;
-        for (file_name, content_type, size, sha, key) in &stored {
-            tx.insert_attachment(
-                case.id,
-                file_name,
-                content_type,
-                *size,
-                sha,
-                key,
-                Some(user.id),
-                now,
-            )
-            .await?;
-        }
+        attach(&mut tx, case.id, &stored, Some(user.id), now).await?;
         tx.commit().await?;
         self.wake.notify_one();
         Ok(Ingested {
@@ -561,21 +530,18 @@ impl App {
         })
     }
 
-    async fn store_attachments(
-        &self,
-        p: &Parsed,
-    ) -> AppResult<Vec<(String, String, i64, String, String)>> {
+    async fn store_attachments(&self, p: &Parsed) -> AppResult<Vec<StoredFile>> {
         let mut stored = Vec::with_capacity(p.attachments.len());
         for att in &p.attachments {
             let (key, sha) = self.blobs.put(&att.data).await?;
             let size = i64::try_from(att.data.len()).unwrap_or(i64::MAX);
-            stored.push((
-                att.file_name.clone(),
-                att.content_type.clone(),
+            stored.push(StoredFile {
+                file_name: att.file_name.clone(),
+                content_type: att.content_type.clone(),
                 size,
                 sha,
                 key,
-            ));
+            });
         }
         Ok(stored)
     }
@@ -723,35 +689,7 @@ impl App {
             name,
             email: Some(sender.as_str().to_owned()),
         };
-        let message_id = tx
-            .insert_message(
-                &NewMessage {
-                    case_id: case.id,
-                    author_id: actor.id,
-                    author_name: actor.name.clone(),
-                    author_email: actor.email.clone(),
-                    side: Actor::Partner,
-                    internal: false,
-                    body: body.clone(),
-                    source: "email",
-                    inbound_id: Some(id),
-                },
-                now,
-            )
-            .await?;
-        for (file_name, content_type, size, sha, key) in &stored {
-            tx.insert_attachment(
-                case.id,
-                file_name,
-                content_type,
-                *size,
-                sha,
-                key,
-                actor.id,
-                now,
-            )
-            .await?;
-        }
+        let message_id = write_message(&mut tx, case.id, &actor, &body, id, &stored, now).await?;
         if sender.as_str() != case.requester_email {
             let linked: Vec<(String, Option<UserId>)> =
                 vec![(sender.as_str().to_owned(), user.as_ref().map(|u| u.id))];
@@ -799,6 +737,68 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A mail's reply as a public message of `case`, with its attachments.
+async fn write_message(
+    tx: &mut Tx,
+    case: CaseId,
+    actor: &ActorRef,
+    body: &str,
+    inbound_id: i64,
+    files: &[StoredFile],
+    now: frontdesk_domain::Timestamp,
+) -> AppResult<frontdesk_domain::MessageId> {
+    let message_id = tx
+        .insert_message(
+            &NewMessage {
+                case_id: case,
+                author_id: actor.id,
+                author_name: actor.name.clone(),
+                author_email: actor.email.clone(),
+                side: actor.side,
+                internal: false,
+                body: body.to_owned(),
+                source: "email",
+                inbound_id: Some(inbound_id),
+            },
+            now,
+        )
+        .await?;
+    attach(tx, case, files, actor.id, now).await?;
+    Ok(message_id)
+}
+
+async fn attach(
+    tx: &mut Tx,
+    case: CaseId,
+    files: &[StoredFile],
+    by: Option<UserId>,
+    now: frontdesk_domain::Timestamp,
+) -> AppResult<()> {
+    for f in files {
+        tx.insert_attachment(
+            case,
+            &f.file_name,
+            &f.content_type,
+            f.size,
+            &f.sha,
+            &f.key,
+            by,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An attachment already in the blob store, to be recorded with its case.
+struct StoredFile {
+    file_name: String,
+    content_type: String,
+    size: i64,
+    sha: String,
+    key: String,
 }
 
 /// The outbox kind of the answer to a reply into a closed case.
