@@ -177,10 +177,7 @@ pub struct Released {
 }
 
 fn inbound_id(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::not_found("held mail not found"))
+    super::path_id(raw, "held mail")
 }
 
 /// Mail held for review (staff): senders who may not write into the case
@@ -248,11 +245,7 @@ pub async fn original(
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
     caller.staff()?;
-    let id = raw
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::not_found("inbound mail not found"))?;
+    let id = super::path_id(&raw, "inbound mail")?;
     let (_, bytes) = app.inbound_original(&caller, id).await?;
     Response::builder()
         .status(StatusCode::OK)

@@ -174,10 +174,7 @@ fn draft(b: ArticleBody) -> ArticleDraft {
 
 /// An article id from the path; anything else is simply not found.
 fn article_id(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::not_found("article not found"))
+    super::path_id(raw, "article")
 }
 
 /// Cursors are opaque to clients: hex of the last row's sort key.

@@ -165,11 +165,15 @@ impl<T: DeserializeOwned> axum::extract::FromRequest<frontdesk_app::App> for Cas
 
 /// A case number from the path; anything else is simply not found.
 pub(crate) fn case_id(raw: &str) -> ApiResult<CaseId> {
+    path_id(raw, "case").map(CaseId)
+}
+
+/// A positive id from the path; anything else is "`what` not found".
+pub(crate) fn path_id(raw: &str, what: &str) -> ApiResult<i64> {
     raw.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .map(CaseId)
-        .ok_or_else(|| ApiError::not_found("case not found"))
+        .ok_or_else(|| ApiError::not_found(format!("{what} not found")))
 }
 
 pub(crate) use dto::*;
