@@ -6,6 +6,7 @@ mod auth;
 mod dto;
 mod error;
 mod ops;
+mod pages;
 
 pub use error::ApiError;
 
@@ -31,7 +32,15 @@ pub fn router(app: App) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::routes())
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .merge(pages::routes())
+        .fallback(|uri: axum::http::Uri| async move {
+            use axum::response::IntoResponse;
+            if uri.path().starts_with("/api/") {
+                ApiError::not_found("no such route").into_response()
+            } else {
+                pages::not_found().await.into_response()
+            }
+        })
         .layer(axum::middleware::from_fn(ops::record_request))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req
@@ -58,7 +67,10 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

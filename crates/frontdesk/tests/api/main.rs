@@ -18,4 +18,5 @@ mod idempotency;
 mod inbound;
 mod isolation;
 mod ops;
+mod pages;
 mod timers;
