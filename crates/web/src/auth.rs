@@ -59,6 +59,25 @@ impl FromRequestParts<App> for Auth {
                 "send `Authorization: Bearer <token>`; get a token from POST /api/v1/auth/login",
             )
         })?;
+        // A browser sends the session cookie by itself: a state change made
+        // with the cookie alone must also carry the page's CSRF token.
+        let by_cookie = !parts.headers.contains_key(header::AUTHORIZATION);
+        if by_cookie && !parts.method.is_safe() {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !crate::pages::same_token(sent, &crate::pages::csrf_token(&secret)) {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "csrf",
+                    "CSRF token required",
+                    "calls made with the session cookie must send the page's `X-CSRF-Token` \
+                     header; API clients use `Authorization: Bearer <token>`",
+                ));
+            }
+        }
         let caller = app.caller(&secret, org_hint(parts).as_deref()).await?;
         tracing::Span::current().record("user_id", caller.user.id.0);
         Ok(Self(caller))

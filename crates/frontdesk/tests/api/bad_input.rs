@@ -391,7 +391,13 @@ async fn bad_input_is_refused_and_nothing_written(app: TestApp) {
         .send(app.request(Method::DELETE, &format!("/api/v1/cases/{open}"), Some(t)))
         .await;
     r.problem(405);
-    app.get(t, "/no-such-page").await.problem(404);
+    // Outside the API an unknown address is a page, not JSON.
+    let page = app.get(t, "/no-such-page").await.expect_status(404);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
 
     // List parameters.
     let list = |query: &'static str| app.get(t, &format!("/api/v1/cases?{query}"));
@@ -520,6 +526,40 @@ async fn bad_auth_and_roles(app: TestApp) {
         .await
         .expect_status(200);
     assert_eq!(r.json()["user"]["email"], A_MEMBER);
+    // ... but a state change made with the cookie alone needs the page's
+    // CSRF token (a forged cross-site request has none).
+    // (An empty subject: the call gets past the CSRF check to validation
+    // and writes nothing.)
+    let body = json!({ "category": "billing", "subject": "", "description": "y" });
+    let forged = app
+        .send(
+            app.request(Method::POST, "/api/v1/cases", None)
+                .header("cookie", format!("fd_session={}", w.a_member))
+                .json(&body),
+        )
+        .await;
+    assert_eq!(
+        forged.problem(403)["type"]
+            .as_str()
+            .map(|t| t.ends_with("csrf")),
+        Some(true)
+    );
+    let digest = {
+        use sha2::Digest as _;
+        let d = sha2::Sha256::digest(format!("frontdesk-csrf\0{}", w.a_member).as_bytes());
+        d[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    app.send(
+        app.request(Method::POST, "/api/v1/cases", None)
+            .header("cookie", format!("fd_session={}", w.a_member))
+            .header("x-csrf-token", digest)
+            .json(&body),
+    )
+    .await
+    .invalid_field("subject");
 
     // Wrong credentials.
     for (email, password) in [

@@ -48,7 +48,7 @@ pub async fn sign_in(b: &Browser, email: &str) {
     b.fill("#email", email).await;
     b.fill("#password", helpers::PASSWORD).await;
     b.click("form[action='/login'] button[type=submit]").await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while b.path().await.starts_with("/login") {
         assert!(
             std::time::Instant::now() < deadline,

@@ -53,7 +53,7 @@ async fn sign_in_then_filter_and_sort_the_dashboard() {
     b.fill("#f-q", "Lisbon").await;
     b.click(".filters button[type=submit]").await;
     b.wait_for_text("Clear").await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let rows = b.find_all("tr[data-case-id]").await;
         if rows.len() == 1 {
@@ -78,7 +78,7 @@ async fn sign_in_then_filter_and_sort_the_dashboard() {
     b.go("/cases").await;
     b.select("#sort", "created-asc").await;
     b.wait_for_path("/cases?").await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let rows = b.find_all("tr[data-case-id]").await;
         if !rows.is_empty() && b.attr(&rows[0], "data-case-id").await.unwrap() == rates.to_string()

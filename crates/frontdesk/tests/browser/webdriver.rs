@@ -161,7 +161,7 @@ impl Browser {
 
     /// The first element matching `css`, waiting up to 5 s for it.
     pub async fn find(&self, css: &str) -> Element {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(e) = self.try_find(css).await {
                 return e;
@@ -285,7 +285,7 @@ impl Browser {
 
     /// Waits until the page's text contains `needle`.
     pub async fn wait_for_text(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(8);
+        let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let text = self.body_text().await;
             if text.contains(needle) {
@@ -301,7 +301,7 @@ impl Browser {
 
     /// Waits until the current path starts with `prefix`.
     pub async fn wait_for_path(&self, prefix: &str) {
-        let deadline = Instant::now() + Duration::from_secs(8);
+        let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let path = self.path().await;
             if path.starts_with(prefix) {

@@ -15,6 +15,7 @@ mod staff;
 mod view;
 
 pub use error::PageError;
+pub use portal::{csrf_token, same_token};
 
 use axum::Router;
 use frontdesk_app::App;
