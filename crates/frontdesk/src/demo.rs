@@ -333,7 +333,10 @@ pub fn print_sign_ins(app: &App, seeded: bool) {
         },
         app.config.data_dir.display()
     );
-    println!("Sign in with any of these (password: {DEMO_PASSWORD}):");
+    println!(
+        "Open {} in a browser and sign in with any of these (password: {DEMO_PASSWORD}):",
+        app.config.public_url
+    );
     for (email, _, role) in SIGN_INS {
         println!("  {email:<32} {role}");
     }
