@@ -160,7 +160,7 @@ pub async fn seed(app: &App) -> AppResult<bool> {
 }
 
 /// A caller as the API would resolve it, without a token.
-async fn as_user(app: &App, email: &str, org: Option<&str>) -> AppResult<Caller> {
+pub async fn as_user(app: &App, email: &str, org: Option<&str>) -> AppResult<Caller> {
     let address = EmailAddress::parse(email)
         .map_err(|e| frontdesk_app::AppError::invalid("email", e.to_string()))?;
     let user = app
