@@ -187,7 +187,7 @@ async fn queues(
         })
         .collect();
     let page = QueuesPage {
-        chrome: portal.chrome.with_nav("staff"),
+        chrome: portal.with_nav("staff").chrome,
         q,
         queues,
         all_open,
@@ -279,11 +279,16 @@ fn timer_what(kind: TimerKind) -> &'static str {
 }
 
 fn status_label(raw: Option<&str>) -> &'static str {
-    raw.and_then(CaseStatus::parse).map_or("?", CaseStatus::label)
+    raw.and_then(CaseStatus::parse)
+        .map_or("?", CaseStatus::label)
 }
 
 /// One line a person can read for an audit event.
-fn event_what(e: &EventRecord, staff: &HashMap<i64, String>, teams: &HashMap<&str, &str>) -> String {
+fn event_what(
+    e: &EventRecord,
+    staff: &HashMap<i64, String>,
+    teams: &HashMap<&str, &str>,
+) -> String {
     let d: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
     let s = |k: &str| d.get(k).and_then(serde_json::Value::as_str);
     let n = |k: &str| d.get(k).and_then(serde_json::Value::as_i64);
@@ -326,10 +331,7 @@ fn event_what(e: &EventRecord, staff: &HashMap<i64, String>, teams: &HashMap<&st
 
 fn event_who(e: &EventRecord, staff: &HashMap<i64, String>) -> String {
     match (e.actor.as_str(), e.actor_id) {
-        ("staff", Some(id)) => staff
-            .get(&id.0)
-            .cloned()
-            .unwrap_or_else(|| "Staff".into()),
+        ("staff", Some(id)) => staff.get(&id.0).cloned().unwrap_or_else(|| "Staff".into()),
         ("partner", _) => "Partner".into(),
         ("system", _) => "frontdesk".into(),
         (other, _) => other.to_owned(),
@@ -483,7 +485,9 @@ async fn set_status(
     portal.caller.staff()?;
     let id = case_id(&raw).map_err(|_| PageError::not_found("case"))?;
     let Some(to) = CaseStatus::parse(&f.status) else {
-        return Err(PageError::BadRequest("choose a status from the list".into()));
+        return Err(PageError::BadRequest(
+            "choose a status from the list".into(),
+        ));
     };
     let message = Some(f.message.as_str()).filter(|m| !m.trim().is_empty());
     match app.set_status(&portal.caller, id, to, message).await {
@@ -563,11 +567,7 @@ async fn escalate(
     let id = case_id(&raw).map_err(|_| PageError::not_found("case"))?;
     match app.escalate(&portal.caller, id, f.team.trim()).await {
         Ok(()) => {
-            let team = app
-                .store
-                .team(f.team.trim())
-                .await
-                .map_err(store_err)?;
+            let team = app.store.team(f.team.trim()).await.map_err(store_err)?;
             let notice = match team {
                 Some(t) if t.kind == TeamKind::Product => format!(
                     "Case #{} is escalated to {}. The partner still sees \u{201c}In progress\u{201d}.",
@@ -652,7 +652,7 @@ async fn held_page(
         })
         .collect();
     Ok(HeldPage {
-        chrome: portal.chrome.with_nav("held"),
+        chrome: portal.with_nav("held").chrome,
         rows,
         first_page: before.is_none(),
         next_before,
@@ -868,10 +868,15 @@ async fn outbox(
     let case = q.case.trim().trim_start_matches('#');
     let case_id = match case {
         "" => None,
-        c => c.parse::<i64>().ok().filter(|n| *n > 0).map(CaseId).or_else(|| {
-            error = "Case ID must be a number such as 1234.".into();
-            None
-        }),
+        c => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(CaseId)
+            .or_else(|| {
+                error = "Case ID must be a number such as 1234.".into();
+                None
+            }),
     };
     let before_id = q.before.trim().parse::<i64>().ok();
     let mails = if error.is_empty() {
@@ -913,7 +918,7 @@ async fn outbox(
         })
         .collect();
     let page = OutboxPage {
-        chrome: portal.chrome.with_nav("outbox"),
+        chrome: portal.with_nav("outbox").chrome,
         status: q.status.clone(),
         case: case.to_owned(),
         rows,
@@ -981,10 +986,12 @@ async fn analytics(
     };
     let to = Timestamp(app.now().0 + 1);
     let from = Timestamp(to.0 - days * 24 * 3600 * 1000);
-    let s = app.assistant_stats(&portal.caller, Some(from), Some(to)).await?;
+    let s = app
+        .assistant_stats(&portal.caller, Some(from), Some(to))
+        .await?;
     let r = s.raw;
     let page = AnalyticsPage {
-        chrome: portal.chrome.with_nav("analytics"),
+        chrome: portal.with_nav("analytics").chrome,
         days,
         periods: [7, 30, 90],
         from: view::when(s.from),
