@@ -56,6 +56,17 @@ impl Store {
         let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
         rows.iter().map(user_from).collect()
     }
+
+    /// Active staff: administrators and members of a team, by name.
+    pub async fn staff_users(&self) -> StoreResult<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.active = TRUE AND (u.is_admin = TRUE \
+             OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id)) \
+             ORDER BY u.name, u.id"
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+        rows.iter().map(user_from).collect()
+    }
 }
 
 impl Tx {

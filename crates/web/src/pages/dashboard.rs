@@ -56,6 +56,8 @@ pub struct ListQuery {
 #[derive(Debug)]
 pub struct Row {
     pub id: i64,
+    /// The organization, for the staff queues' Organization column.
+    pub org_id: i64,
     pub subject: String,
     pub category: &'static str,
     pub status: &'static str,
@@ -136,6 +138,7 @@ pub async fn list_rows(app: &App, portal: &Portal, q: &ListQuery, staff: bool) -
                 .into_iter()
                 .map(|c| Row {
                     id: c.id.0,
+                    org_id: c.org_id.0,
                     subject: c.subject,
                     category: c.category.label(),
                     status: c.status.label(),
