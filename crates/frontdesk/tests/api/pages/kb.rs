@@ -179,7 +179,7 @@ async fn browse_search_and_article_pages(app: TestApp) {
         .await
         .expect_status(200)
         .text();
-    assert!(page.contains("<h1 id=\"kb-title\">Reopening a closed case</h1>"));
+    assert!(page.contains("<h1 id=\"Article-title\">Reopening a closed case</h1>"));
     let crumbs = body_of(&page, "data-testid=\"breadcrumbs\"");
     assert!(crumbs.contains("href=\"/kb\""));
     assert!(crumbs.contains("<a href=\"/kb?category=Cases\">Cases</a>"));
