@@ -16,6 +16,7 @@
 
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod flows;
 mod scenarios;
 mod webdriver;
 
