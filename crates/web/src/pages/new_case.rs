@@ -421,10 +421,18 @@ async fn submit(State(app): State<App>, portal: Portal, req: Request) -> PageRes
         participants: participants.clone(),
         assistant_session_id: Some(q.session_id.clone()).filter(|s| !s.is_empty()),
     };
-    let created = match app
-        .create_case(&portal.caller, input, Some(idempotency))
-        .await
-    {
+    let mut result = app
+        .create_case(&portal.caller, input.clone(), Some(idempotency.clone()))
+        .await;
+    if matches!(result, Err(AppError::Conflict(_))) {
+        // The same form is being created by a click a moment ago: wait for
+        // it, then replay its case.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        result = app
+            .create_case(&portal.caller, input, Some(idempotency))
+            .await;
+    }
+    let created = match result {
         Ok(c) => c,
         Err(AppError::Invalid(errors)) => {
             let errors = Errors::of(&errors, &participants);
