@@ -87,11 +87,17 @@ async fn main() {
         "pages with the demo data and {extra_cases} more cases ({}), {rounds} rounds each:",
         if postgres { "PostgreSQL" } else { "SQLite" }
     );
-    println!("{:<44} {:>6} {:>9} {:>9} {:>9}", "page", "status", "p50 ms", "p99 ms", "max ms");
+    println!(
+        "{:<44} {:>6} {:>9} {:>9} {:>9}",
+        "page", "status", "p50 ms", "p99 ms", "max ms"
+    );
     let pages: Vec<(&str, String)> = vec![
         ("partner", "/cases".into()),
         ("partner", "/cases?tab=company".into()),
-        ("partner", "/cases?tab=company&status=closed&sort=created-asc".into()),
+        (
+            "partner",
+            "/cases?tab=company&status=closed&sort=created-asc".into(),
+        ),
         ("partner", "/cases?q=rates".into()),
         ("partner", format!("/cases/{case}")),
         ("partner", "/cases/new".into()),
@@ -164,7 +170,12 @@ async fn seed_cases(app: &App, n: usize) {
         }
     }
     assert!(!callers.is_empty(), "the demo's partners exist");
-    let topics = ["Rates missing", "Booking timeout", "Invoice question", "Static content gap"];
+    let topics = [
+        "Rates missing",
+        "Booking timeout",
+        "Invoice question",
+        "Static content gap",
+    ];
     for i in 0..n {
         let caller = &callers[i % callers.len()];
         let input = NewCaseInput {

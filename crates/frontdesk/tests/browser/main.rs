@@ -14,9 +14,9 @@
     unused_imports
 )]
 
+mod flows;
 #[path = "../api/helpers.rs"]
 mod helpers;
-mod flows;
 mod scenarios;
 mod webdriver;
 
