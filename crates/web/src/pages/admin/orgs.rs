@@ -84,7 +84,12 @@ impl OrgInput {
             seller: f.seller.is_some(),
             active: f.active.is_some(),
             contract: f.contract.is_some(),
-            visibility: f.visibility,
+            // The radio buttons' default when none came.
+            visibility: if f.visibility.is_empty() {
+                "members".into()
+            } else {
+                f.visibility
+            },
         }
     }
 
