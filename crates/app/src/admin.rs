@@ -205,3 +205,100 @@ impl App {
             .id)
     }
 }
+
+/// The administration pages' use cases (the pages check the caller's
+/// [`AdminCap`](crate::access::AdminCap) first).
+impl App {
+    /// Changes an organization's name, profiles and flags (its code stays).
+    pub async fn update_organization(&self, code: &str, org: NewOrganization) -> AppResult<()> {
+        let current = self
+            .store
+            .organization_by_code(code)
+            .await?
+            .ok_or(AppError::NotFound("organization"))?;
+        let name = org.name.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid("name", "must not be empty"));
+        }
+        if !org.is_buyer && !org.is_seller {
+            return Err(AppError::invalid(
+                "profiles",
+                "an organization is a buyer, a seller, or both",
+            ));
+        }
+        let update = NewOrganization {
+            code: current.code,
+            name: name.to_owned(),
+            ..org
+        };
+        let mut tx = self.store.begin().await?;
+        tx.update_organization(current.id, &update).await?;
+        tx.commit().await?;
+        self.auth_cache.clear();
+        Ok(())
+    }
+
+    /// Ends a user's membership of an organization.
+    pub async fn remove_membership(&self, user: &str, org: &str) -> AppResult<()> {
+        let user = self.user_by_email(user).await?;
+        let org = self
+            .store
+            .organization_by_code(org)
+            .await?
+            .ok_or(AppError::NotFound("organization"))?;
+        let mut tx = self.store.begin().await?;
+        let removed = tx.delete_membership(user, org.id).await?;
+        tx.commit().await?;
+        self.auth_cache.clear();
+        if removed {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("membership"))
+        }
+    }
+
+    /// Takes a staff member out of a team.
+    pub async fn remove_staff(&self, user: &str, team: &str) -> AppResult<()> {
+        let user = self.user_by_email(user).await?;
+        let team = self
+            .store
+            .team(team)
+            .await?
+            .ok_or(AppError::NotFound("team"))?;
+        let mut tx = self.store.begin().await?;
+        let removed = tx.remove_team_member(team.id, user).await?;
+        tx.commit().await?;
+        self.auth_cache.clear();
+        if removed {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("team member"))
+        }
+    }
+
+    /// Changes a user's name, active and administrator flags. Deactivating
+    /// ends every session and API token of the user at once.
+    pub async fn update_user(
+        &self,
+        user: UserId,
+        name: &str,
+        active: bool,
+        admin: bool,
+    ) -> AppResult<()> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid("name", "must not be empty"));
+        }
+        let mut tx = self.store.begin().await?;
+        if !tx.update_user(user, name, active, admin).await? {
+            return Err(AppError::NotFound("user"));
+        }
+        if !active {
+            let ended = tx.delete_user_tokens(user).await?;
+            tracing::info!(user_id = user.0, tokens = ended, "user deactivated");
+        }
+        tx.commit().await?;
+        self.auth_cache.clear();
+        Ok(())
+    }
+}

@@ -1,6 +1,7 @@
 //! Organizations, memberships and staff teams.
 
 use crate::sql::{flag, int, parsed, text};
+use crate::users::{USER_COLUMNS, User, user_from};
 use crate::{Store, StoreError, StoreResult, Tx};
 use frontdesk_domain::org::{CompanyVisibility, MemberRole, TeamKind};
 use frontdesk_domain::{OrgId, Timestamp, UserId};
@@ -240,5 +241,74 @@ impl Tx {
         .await
         .map_err(StoreError::from_write)?;
         Ok(())
+    }
+}
+
+/// Listings for the administration pages.
+impl Store {
+    /// Every membership of every user: (user, membership), by organization name.
+    pub async fn all_memberships(&self) -> StoreResult<Vec<(UserId, Membership)>> {
+        let sql = format!(
+            "SELECT {ORG_COLUMNS}, m.role, m.user_id FROM memberships m \
+             JOIN organizations o ON o.id = m.org_id ORDER BY o.name, o.id, m.user_id"
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    UserId(int(r, "user_id")?),
+                    Membership {
+                        org: org_from(r)?,
+                        role: parsed(r, "role", MemberRole::parse)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The members of one organization with their role, by name.
+    pub async fn organization_members(&self, org: OrgId) -> StoreResult<Vec<(User, MemberRole)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.org_id = $1 ORDER BY u.name, u.id"
+        );
+        let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| Ok((user_from(r)?, parsed(r, "role", MemberRole::parse)?)))
+            .collect()
+    }
+
+    /// Every staff team membership: (team id, user).
+    pub async fn all_team_members(&self) -> StoreResult<Vec<(i64, User)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, tm.team_id FROM team_members tm \
+             JOIN users u ON u.id = tm.user_id ORDER BY u.name, u.id"
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| Ok((int(r, "team_id")?, user_from(r)?)))
+            .collect()
+    }
+}
+
+impl Tx {
+    /// Ends `user`'s membership of `org`; `false` if there was none.
+    pub async fn delete_membership(&mut self, user: UserId, org: OrgId) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2")
+            .bind(user.0)
+            .bind(org.0)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Takes `user` out of a staff team; `false` if they were not in it.
+    pub async fn remove_team_member(&mut self, team_id: i64, user: UserId) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(user.0)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

@@ -102,3 +102,60 @@ impl Tx {
         Ok(done.rows_affected() == 1)
     }
 }
+
+/// Administration of accounts.
+impl Store {
+    /// Users whose email or name contains `q` (any case), by name; all when empty.
+    pub async fn search_users(&self, q: &str, limit: i64) -> StoreResult<Vec<User>> {
+        let needle: String = q
+            .trim()
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u \
+             WHERE LOWER(u.email) LIKE $1 ESCAPE '\\' OR LOWER(u.name) LIKE $1 ESCAPE '\\' \
+             ORDER BY u.name, u.id LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(format!("%{needle}%"))
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user_from).collect()
+    }
+}
+
+impl Tx {
+    /// Changes a user's name and flags; `false` if the user does not exist.
+    pub async fn update_user(
+        &mut self,
+        user: UserId,
+        name: &str,
+        active: bool,
+        is_admin: bool,
+    ) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE users SET name = $2, active = $3, is_admin = $4 WHERE id = $1")
+                .bind(user.0)
+                .bind(name)
+                .bind(active)
+                .bind(is_admin)
+                .execute(self.conn())
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends every session and API token of `user`.
+    pub async fn delete_user_tokens(&mut self, user: UserId) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+            .bind(user.0)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
