@@ -18,6 +18,7 @@ mod flows;
 #[path = "../api/helpers.rs"]
 mod helpers;
 mod scenarios;
+mod tour;
 mod webdriver;
 
 use helpers::{Backend, TestApp};

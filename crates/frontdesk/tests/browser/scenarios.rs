@@ -100,7 +100,7 @@ async fn sign_in_then_filter_and_sort_the_dashboard() {
     b.resize(375, 812).await;
     b.go("/cases").await;
     let overflow = b
-        .eval("return document.documentElement.scrollWidth - window.innerWidth;")
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
         .await;
     assert!(
         overflow.as_i64().unwrap_or(0) <= 0,

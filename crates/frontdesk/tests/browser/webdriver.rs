@@ -67,6 +67,7 @@ impl Browser {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
             "unhandledPromptBehavior": "ignore",
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {
                 "binary": chrome_path,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
@@ -349,6 +350,27 @@ impl Browser {
             Some(json!({"script": script, "args": []})),
         )
         .await
+    }
+
+    /// Browser console messages at SEVERE level since the last call
+    /// (script errors, Content-Security-Policy violations, failed loads).
+    pub async fn console_errors(&self) -> Vec<String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/se/log",
+                Some(json!({"type": "browser"})),
+            )
+            .await;
+        v.as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Saves a PNG of the viewport under `target/…/screenshots/<name>.png`.
