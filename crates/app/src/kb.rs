@@ -387,6 +387,12 @@ fn validate(d: ArticleDraft) -> AppResult<ArticleInput> {
             "slug",
             "lower-case letters, digits and '-', segments separated by '/'",
         ));
+    } else if slug == RESERVED_SLUG {
+        // `/kb/search` is the help center's search page.
+        errors.push(FieldError::new(
+            "slug",
+            "\"search\" is the address of the help center's search; choose another",
+        ));
     }
     if d.body.len() > MAX_BODY {
         errors.push(FieldError::new(
@@ -419,6 +425,9 @@ fn validate(d: ArticleDraft) -> AppResult<ArticleInput> {
 }
 
 /// `a-b/c-d`: what `/kb/{slug}` accepts.
+/// The one slug the help center's own pages use.
+const RESERVED_SLUG: &str = "search";
+
 pub fn is_valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= MAX_SLUG
@@ -436,6 +445,25 @@ pub fn is_valid_slug(slug: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_search_page_slug_is_reserved() {
+        let draft = |title: &str, slug: &str| ArticleDraft {
+            title: title.into(),
+            slug: slug.into(),
+            category: "Help".into(),
+            body: "Text.".into(),
+            source_url: None,
+        };
+        for d in [draft("Search", ""), draft("Finding things", "search")] {
+            match validate(d) {
+                Err(AppError::Invalid(errors)) => assert_eq!(errors[0].field, "slug"),
+                other => panic!("accepted a reserved slug: {other:?}"),
+            }
+        }
+        assert!(validate(draft("Search tips", "")).is_ok());
+        assert!(validate(draft("Search", "help/search")).is_ok());
+    }
 
     #[test]
     fn slugs() {
