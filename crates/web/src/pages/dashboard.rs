@@ -52,6 +52,29 @@ pub struct ListQuery {
     pub team: String,
 }
 
+impl ListQuery {
+    /// The address of this list under `base` with `key` set to `value`
+    /// (the page reset unless `key` is the cursor); empty values left out.
+    pub fn link(&self, base: &str, key: &str, value: &str) -> String {
+        let mut pairs = vec![
+            ("tab", self.tab.as_str()),
+            ("team", self.team.as_str()),
+            ("status", self.status.as_str()),
+            ("id", self.id.as_str()),
+            ("q", self.q.as_str()),
+            ("category", self.category.as_str()),
+            ("sort", self.sort.as_str()),
+            ("cursor", ""),
+        ];
+        for p in &mut pairs {
+            if p.0 == key {
+                p.1 = value;
+            }
+        }
+        format!("{base}{}", view::query(&pairs))
+    }
+}
+
 /// One row of a case list.
 #[derive(Debug)]
 pub struct Row {
@@ -209,37 +232,11 @@ struct DashboardPage {
 impl DashboardPage {
     /// The URL of this list with one parameter changed (and the page reset).
     fn with(&self, key: &str, value: &str) -> String {
-        let q = &self.q;
-        let mut pairs = vec![
-            ("tab", q.tab.as_str()),
-            ("status", q.status.as_str()),
-            ("id", q.id.as_str()),
-            ("q", q.q.as_str()),
-            ("category", q.category.as_str()),
-            ("sort", q.sort.as_str()),
-        ];
-        for p in &mut pairs {
-            if p.0 == key {
-                p.1 = value;
-            }
-        }
-        format!("/cases{}", view::query(&pairs))
+        self.q.link("/cases", key, value)
     }
 
     fn next_url(&self) -> String {
-        let q = &self.q;
-        format!(
-            "/cases{}",
-            view::query(&[
-                ("tab", q.tab.as_str()),
-                ("status", q.status.as_str()),
-                ("id", q.id.as_str()),
-                ("q", q.q.as_str()),
-                ("category", q.category.as_str()),
-                ("sort", q.sort.as_str()),
-                ("cursor", self.listed.next.as_str()),
-            ])
-        )
+        self.q.link("/cases", "cursor", &self.listed.next)
     }
 
     fn status_is(&self, s: &str) -> bool {

@@ -89,27 +89,9 @@ struct QueuesPage {
 }
 
 impl QueuesPage {
-    fn pairs<'a>(&'a self, key: &str, value: &'a str) -> Vec<(&'a str, &'a str)> {
-        let q = &self.q;
-        let mut pairs = vec![
-            ("team", q.team.as_str()),
-            ("status", q.status.as_str()),
-            ("id", q.id.as_str()),
-            ("q", q.q.as_str()),
-            ("category", q.category.as_str()),
-            ("sort", q.sort.as_str()),
-        ];
-        for p in &mut pairs {
-            if p.0 == key {
-                p.1 = value;
-            }
-        }
-        pairs
-    }
-
     /// The URL of this queue with one parameter changed (and the page reset).
     fn with(&self, key: &str, value: &str) -> String {
-        format!("/staff{}", view::query(&self.pairs(key, value)))
+        self.q.link("/staff", key, value)
     }
 
     /// The first page of this queue without filters other than status.
@@ -126,9 +108,7 @@ impl QueuesPage {
     }
 
     fn next_url(&self) -> String {
-        let mut pairs = self.pairs("", "");
-        pairs.push(("cursor", self.listed.next.as_str()));
-        format!("/staff{}", view::query(&pairs))
+        self.q.link("/staff", "cursor", &self.listed.next)
     }
 
     fn status_is(&self, s: &str) -> bool {
