@@ -314,11 +314,12 @@ async fn update(
         admin: f.admin.is_some(),
     };
     let errors = if user.id == acting && (!edit.active || !edit.admin) {
-        let mut e = Errors::default();
-        e.general = "You cannot deactivate yourself or remove your own administrator rights; \
-                     ask another administrator."
-            .into();
-        e
+        Errors {
+            general: "You cannot deactivate yourself or remove your own administrator rights; \
+                      ask another administrator."
+                .into(),
+            ..Errors::default()
+        }
     } else {
         match app
             .update_user(user.id, &edit.name, edit.active, edit.admin)
