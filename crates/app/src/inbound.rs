@@ -303,7 +303,7 @@ impl App {
         } else {
             Event::PartnerMessage
         };
-        let transition = match decide(case.state(), event, now, &self.policy) {
+        let transition = match decide(case.state(), event, now, &self.policy()) {
             Ok(t) => t,
             Err(_) if case.status == CaseStatus::Closed => {
                 return self.answer_closed(tx, a, &case).await;
@@ -680,7 +680,7 @@ impl App {
             .case_for_update(CaseScope::Staff, target.id)
             .await?
             .ok_or(AppError::NotFound("case"))?;
-        let transition = decide(case.state(), Event::PartnerMessage, now, &self.policy)
+        let transition = decide(case.state(), Event::PartnerMessage, now, &self.policy())
             .map_err(crate::cases::refused)?;
         let user = self.store.user_by_email(&sender).await?;
         let actor = ActorRef {

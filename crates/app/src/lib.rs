@@ -17,6 +17,7 @@ pub mod inbound;
 pub mod kb;
 mod notify;
 pub mod outbox;
+pub mod policy;
 pub mod timers;
 
 pub use access::Caller;
@@ -24,7 +25,6 @@ pub use clock::Clock;
 pub use config::Config;
 pub use error::{AppError, AppResult, FieldError};
 
-use frontdesk_domain::cases::TimerPolicy;
 use frontdesk_mail::transport::Transport;
 use frontdesk_store::Store;
 use std::sync::Arc;
@@ -35,7 +35,8 @@ pub struct App {
     pub store: Store,
     pub config: Arc<Config>,
     pub clock: Arc<Clock>,
-    pub policy: TimerPolicy,
+    /// The timer policy in force (see [`App::policy`]).
+    policy: Arc<policy::PolicyCell>,
     pub transport: Arc<Transport>,
     pub blobs: Arc<blobs::BlobStore>,
     /// Wakes the workers when new work was committed.
@@ -67,7 +68,7 @@ impl App {
             store,
             config,
             clock: Arc::new(clock),
-            policy,
+            policy: Arc::new(policy::PolicyCell::new(policy)),
             transport,
             blobs,
             wake: Arc::new(tokio::sync::Notify::new()),
@@ -75,6 +76,7 @@ impl App {
             creates: Arc::new(cases::CreateQueue::default()),
             kb,
         };
+        app.reload_policy().await?;
         // The index is derived data: bring it up to date (or rebuild it)
         // before serving questions.
         if let Err(e) = app.sync_index().await {

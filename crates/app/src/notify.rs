@@ -107,8 +107,8 @@ impl App {
             author: input.author.clone(),
             portal_url: self.config.case_url(case.id),
             reopened_from: case.reopened_from,
-            resolution_days: self.policy.resolved_close.as_seconds() / 86_400,
-            feedback_close_days: self.policy.feedback_close.as_seconds() / 86_400,
+            resolution_days: self.policy().resolved_close.as_seconds() / 86_400,
+            feedback_close_days: self.policy().feedback_close.as_seconds() / 86_400,
         };
         let subject = mail_subject(case.id, &case.subject);
         let context = serde_json::to_string(&ctx).unwrap_or_default();

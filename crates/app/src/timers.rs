@@ -44,7 +44,7 @@ impl App {
                     kind: timer.kind,
                     epoch: timer.epoch,
                 };
-                let transition = match decide(case.state(), event, now, &self.policy) {
+                let transition = match decide(case.state(), event, now, &self.policy()) {
                     Ok(t) => t,
                     Err(Rejection::StaleTimer) => continue,
                     Err(other) => {

@@ -17,7 +17,7 @@ pub async fn step(app: &App) -> frontdesk_app::AppResult<(usize, usize)> {
 }
 
 /// How often the search index checks for article changes made elsewhere
-/// (another replica, the `kb` command).
+/// (another replica, the `kb` command), and the timer policy re-read.
 const INDEX_SYNC: Duration = Duration::from_secs(5);
 
 /// How often expired sessions are dropped.
@@ -34,6 +34,10 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
         if last_index_sync.elapsed() >= INDEX_SYNC {
             if let Err(e) = app.sync_index().await {
                 tracing::warn!(error = %e, "search index sync failed; retrying");
+            }
+            // A timer policy stored by an administrator on another replica.
+            if let Err(e) = app.reload_policy().await {
+                tracing::warn!(error = %e, "timer policy reload failed; retrying");
             }
             last_index_sync = std::time::Instant::now();
         }

@@ -241,6 +241,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "inbound",
         include_str!("../migrations/sqlite/0003_inbound.sql"),
     ),
+    (
+        4,
+        "settings",
+        include_str!("../migrations/sqlite/0004_settings.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -257,6 +262,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "inbound",
         include_str!("../migrations/postgres/0003_inbound.sql"),
+    ),
+    (
+        4,
+        "settings",
+        include_str!("../migrations/postgres/0004_settings.sql"),
     ),
 ];
 

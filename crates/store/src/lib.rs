@@ -17,6 +17,7 @@ pub mod kb;
 pub mod messages;
 pub mod orgs;
 pub mod outbox;
+pub mod settings;
 pub mod timers;
 pub mod tokens;
 pub mod users;

@@ -64,7 +64,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
-        let transition = decide(case.state(), event, now, &self.policy).map_err(refused)?;
+        let transition = decide(case.state(), event, now, &self.policy()).map_err(refused)?;
         let message_id = tx
             .insert_message(
                 &NewMessage {
@@ -129,7 +129,7 @@ impl App {
             case.state(),
             Event::ParticipantAdded { by: actor.side },
             now,
-            &self.policy,
+            &self.policy(),
         )
         .map_err(refused)?;
         let people = self
@@ -171,7 +171,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
         let transition =
-            decide(case.state(), Event::PartnerClose, now, &self.policy).map_err(refused)?;
+            decide(case.state(), Event::PartnerClose, now, &self.policy()).map_err(refused)?;
         let notice = NoticeInput {
             author: Some(actor.name.clone()),
             ..NoticeInput::default()
@@ -215,7 +215,7 @@ impl App {
             to,
             with_message: message.is_some(),
         };
-        let transition = decide(case.state(), event, now, &self.policy).map_err(refused)?;
+        let transition = decide(case.state(), event, now, &self.policy()).map_err(refused)?;
         if let Some(text) = &message {
             tx.insert_message(
                 &NewMessage {
@@ -318,7 +318,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
-        let transition = decide(case.state(), event, now, &self.policy).map_err(refused)?;
+        let transition = decide(case.state(), event, now, &self.policy()).map_err(refused)?;
         match write {
             StaffWrite::Assignee(user) => tx.set_case_assignee(case.id, user).await?,
             StaffWrite::Team(team) => tx.set_case_team(case.id, &team).await?,

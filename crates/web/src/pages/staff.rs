@@ -394,13 +394,13 @@ pub async fn panel(app: &App, portal: &Portal, detail: &CaseDetail) -> PageResul
         events,
         feedback_hint: format!(
             "Reminders go out after {} and {}; without an answer the case closes after {}.",
-            span(app.policy.feedback_first_reminder),
-            span(app.policy.feedback_second_reminder),
-            span(app.policy.feedback_close)
+            span(app.policy().feedback_first_reminder),
+            span(app.policy().feedback_second_reminder),
+            span(app.policy().feedback_close)
         ),
         resolved_hint: format!(
             "The partner can reply within {} to reopen it; then it closes.",
-            span(app.policy.resolved_close)
+            span(app.policy().resolved_close)
         ),
     };
     panel.render().map_err(|e| {

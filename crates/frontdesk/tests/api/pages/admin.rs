@@ -11,6 +11,7 @@ both_backends!(
     users_are_created_deactivated_and_given_passwords,
     teams_are_created_and_staffed,
     hostile_names_are_escaped_and_forged_posts_refused,
+    the_timer_policy_is_changed_for_new_timers,
 );
 
 const PAGES: [&str; 7] = [
@@ -817,5 +818,106 @@ async fn hostile_names_are_escaped_and_forged_posts_refused(app: TestApp) {
         .await;
     assert_eq!(forged.status, 403);
     assert!(store.user(max).await.unwrap().unwrap().active);
+    app.shutdown().await;
+}
+
+/// The staff view's pending timer kinds of case `id`.
+async fn timer_kinds(app: &TestApp, staff: &str, id: i64) -> Vec<String> {
+    app.case(staff, id).await["timers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_timer_policy_is_changed_for_new_timers(app: TestApp) {
+    let w = app.world().await;
+    let admin = app.page_session(&w.admin).await;
+    let fields = |first: &'static str, second: &'static str, close: &'static str| {
+        vec![
+            ("feedback_first_reminder", first),
+            ("feedback_second_reminder", second),
+            ("feedback_close", close),
+            ("resolved_close", "2d"),
+            ("action", "save"),
+        ]
+    };
+
+    // Partners cannot change it.
+    let partner = app.page_session(&w.a_admin).await;
+    app.submit(&partner, "/admin/timers", &fields("1d", "2d", "3d"))
+        .await
+        .expect_status(403);
+
+    // Out of order, or not a duration: refused, the typed values kept.
+    let bad = app
+        .submit(&admin, "/admin/timers", &fields("5d", "2d", "3d"))
+        .await
+        .expect_status(422);
+    assert!(
+        bad.text().contains("feedback timers must grow"),
+        "{}",
+        bad.text()
+    );
+    let bad = app
+        .submit(&admin, "/admin/timers", &fields("soon", "2d", "3d"))
+        .await
+        .expect_status(422);
+    assert!(bad.text().contains("value=\"soon\""));
+    assert!(bad.text().contains("a number and a unit"));
+    assert_eq!(
+        app.app.policy().feedback_first_reminder,
+        frontdesk_domain::Duration::days(3)
+    );
+
+    // Saved: new waits use it.
+    let saved = app
+        .submit(&admin, "/admin/timers", &fields("1d", "2d", "3d"))
+        .await;
+    assert_eq!(saved.status, 303);
+    let page = app.page(&admin, "/admin/timers").await.text();
+    assert!(page.contains("Set by an administrator"));
+    assert!(page.contains("data-testid=\"timer-feedback_first_reminder\"><strong>1 day</strong>"));
+
+    let id = app
+        .create_case(&w.a_member, None, "customer_care", "Waiting", "Details.")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.set_status(&w.agent, id, "in_progress", None).await;
+    app.set_status(&w.agent, id, "feedback_required", Some("Which hotel?"))
+        .await;
+    assert_eq!(timer_kinds(&app, &w.agent, id).await.len(), 3);
+    // A day and a minute later the first reminder has gone (it would wait
+    // three days under the configured policy).
+    app.advance(&w.admin, 86_400 + 60).await;
+    app.settle().await;
+    let left = timer_kinds(&app, &w.agent, id).await;
+    assert_eq!(
+        left.len(),
+        2,
+        "the first reminder fired after one day: {left:?}"
+    );
+    // Three days in all: closed.
+    app.advance(&w.admin, 2 * 86_400).await;
+    app.settle().await;
+    assert_eq!(app.case(&w.a_member, id).await["status"], "closed");
+
+    // Back to the configuration.
+    let reset = app
+        .submit(&admin, "/admin/timers", &[("action", "reset")])
+        .await;
+    assert_eq!(reset.status, 303);
+    assert_eq!(
+        app.app.policy().feedback_first_reminder,
+        frontdesk_domain::Duration::days(3)
+    );
+    assert!(
+        app.page(&admin, "/admin/timers")
+            .await
+            .text()
+            .contains("From the configuration")
+    );
     app.shutdown().await;
 }

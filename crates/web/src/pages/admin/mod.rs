@@ -135,7 +135,7 @@ async fn overview(State(app): State<App>, portal: Portal) -> PageResult<Response
         app.store.article_categories(),
     )
     .map_err(AppError::from)?;
-    let p = &app.policy;
+    let p = &app.policy();
     let page = OverviewPage {
         chrome,
         orgs: orgs.len(),
