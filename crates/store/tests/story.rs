@@ -204,7 +204,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     assert_eq!(store.backend(), common::backend());
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        3
+        4
     );
     assert!(store.organizations().await.unwrap().is_empty());
     assert!(store.users().await.unwrap().is_empty());
@@ -225,7 +225,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     second.close().await;
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        3
+        4
     );
     assert_eq!(store.organizations().await.unwrap().len(), 2);
     assert!(store.user(w.alice).await.unwrap().is_some());
@@ -236,6 +236,24 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     )
     .await;
     assert_eq!(case, CaseId(1001));
+
+    // Settings: absent, set, replaced, removed.
+    assert_eq!(store.setting("timer_policy").await.unwrap(), None);
+    for value in ["{\"a\":1}", "{\"a\":2}"] {
+        let mut tx = store.begin().await.unwrap();
+        tx.put_setting("timer_policy", value, w.staff, T0)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.setting("timer_policy").await.unwrap().as_deref(),
+            Some(value)
+        );
+    }
+    let mut tx = store.begin().await.unwrap();
+    tx.delete_setting("timer_policy").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.setting("timer_policy").await.unwrap(), None);
 }
 
 async fn organizations_round_trip(store: Store) {
