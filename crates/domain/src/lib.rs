@@ -5,6 +5,7 @@
 //! with its effects in one transaction.
 
 pub mod cases;
+pub mod connections;
 pub mod email;
 pub mod ids;
 pub mod org;
