@@ -562,6 +562,19 @@ mod tests {
     }
 
     #[test]
+    fn relabelling_to_another_key_in_the_ring_fails() {
+        let ring = Keyring::generate(id("new"))
+            .with_older(id("old"), SecretKey::generate())
+            .unwrap();
+        let sealed = ring.seal("hunter2", AAD).unwrap();
+        let relabelled = sealed.replacen("v1.new.", "v1.old.", 1);
+        assert_eq!(
+            ring.open(&relabelled, AAD).unwrap_err(),
+            SecretError::Decrypt
+        );
+    }
+
+    #[test]
     fn duplicate_key_ids_are_rejected() {
         let err = ring()
             .with_older(id("k1"), SecretKey::generate())
