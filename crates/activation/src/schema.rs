@@ -373,6 +373,7 @@ impl CredentialSchema {
                 format!("{count} properties: at most {MAX_PROPERTIES} are allowed"),
             );
         }
+        p.check_collisions(&props);
         if !p.errors.is_empty() {
             return Err(p.errors);
         }
@@ -794,6 +795,28 @@ impl Parser {
         }
     }
 
+    /// A branch property must not share a name with a top-level property
+    /// or its own `oneOf` property: both would land on the same wire key
+    /// (`username`, `password` or a parameter) and one would be lost.
+    fn check_collisions(&mut self, props: &[(Field, Option<String>)]) {
+        let top: BTreeSet<&str> = props.iter().map(|(f, _)| f.name.as_str()).collect();
+        for (f, _) in props {
+            for (i, alt) in f.alternatives.iter().enumerate() {
+                for b in &alt.fields {
+                    if top.contains(b.name.as_str()) {
+                        self.err(
+                            &format!("#/properties/{}/oneOf/{i}/properties/{}", f.name, b.name),
+                            format!(
+                                "`{}` is also a top-level property: both would be sent under the same key",
+                                b.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn check_object_type(&mut self, obj: &Map<String, Value>, path: &str) {
         if obj.get("type").and_then(Value::as_str) != Some("object") {
             self.err(&format!("{path}/type"), "must be \"object\"");
@@ -922,6 +945,15 @@ impl Parser {
             return self
                 .alternatives(name, spec, path, required)
                 .map(|f| (f, None));
+        }
+        if level == Level::Branch && name == "url" {
+            // The caller resolves the endpoint from the top-level `url`
+            // before building a request; one inside an alternative would be
+            // sent without being checked against the registered endpoints.
+            self.err(
+                path,
+                "`url` must be a top-level property, not inside an alternative",
+            );
         }
         let mut allowed = vec![
             "type",
@@ -1197,8 +1229,10 @@ impl Parser {
             "^(https?)://",
             "^(?:https?)://",
         ];
-        const NON_URLS: [&str; 10] = [
+        const NON_URLS: [&str; 12] = [
             "",
+            "http://",
+            "https://",
             "a",
             "/path",
             "//host/path",
@@ -1659,6 +1693,39 @@ mod tests {
             errors
                 .iter()
                 .any(|e| e.path == "#/properties/auth/oneOf/0/properties"),
+            "{errors:?}"
+        );
+        // A branch property that is also a top-level one.
+        let mut v = with_auth();
+        v["properties"]["auth"]["oneOf"][1]["properties"]["rooms"] =
+            json!({"type": "integer", "title": "R"});
+        let errors = errors_of(v);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.path == "#/properties/auth/oneOf/1/properties/rooms"),
+            "{errors:?}"
+        );
+        // The discriminator named like its oneOf property.
+        let mut v = with_auth();
+        v["properties"]["auth"]["oneOf"][0]["properties"]["auth"] =
+            json!({"type": "string", "title": "A"});
+        let errors = errors_of(v);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.path == "#/properties/auth/oneOf/0/properties/auth"),
+            "{errors:?}"
+        );
+        // `url` inside an alternative.
+        let mut v = with_auth();
+        v["properties"]["auth"]["oneOf"][0]["properties"]["url"] =
+            json!({"type": "string", "title": "U", "pattern": "^https://[a-z.]+$"});
+        let errors = errors_of(v);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.path == "#/properties/auth/oneOf/0/properties/url"),
             "{errors:?}"
         );
         // Discriminator not required.
