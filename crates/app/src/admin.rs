@@ -25,6 +25,20 @@ fn conflict(what: &str) -> impl Fn(StoreError) -> AppError + '_ {
 }
 
 impl App {
+    async fn org_by_code(&self, code: &str) -> AppResult<frontdesk_store::orgs::Organization> {
+        self.store
+            .organization_by_code(code)
+            .await?
+            .ok_or(AppError::NotFound("organization"))
+    }
+
+    async fn team_by_slug(&self, slug: &str) -> AppResult<frontdesk_store::orgs::Team> {
+        self.store
+            .team(slug)
+            .await?
+            .ok_or(AppError::NotFound("team"))
+    }
+
     /// Creates the default support teams when missing (idempotent).
     pub async fn ensure_default_teams(&self) -> AppResult<()> {
         for (slug, name, kind) in DEFAULT_TEAMS {
@@ -113,11 +127,7 @@ impl App {
 
     pub async fn set_membership(&self, user: &str, org: &str, role: MemberRole) -> AppResult<()> {
         let user = self.user_by_email(user).await?;
-        let org = self
-            .store
-            .organization_by_code(org)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
+        let org = self.org_by_code(org).await?;
         let mut tx = self.store.begin().await?;
         tx.upsert_membership(user, org.id, role, self.now()).await?;
         tx.commit().await?;
@@ -127,11 +137,7 @@ impl App {
 
     pub async fn add_staff(&self, user: &str, team: &str) -> AppResult<()> {
         let user = self.user_by_email(user).await?;
-        let team = self
-            .store
-            .team(team)
-            .await?
-            .ok_or(AppError::NotFound("team"))?;
+        let team = self.team_by_slug(team).await?;
         let mut tx = self.store.begin().await?;
         tx.add_team_member(team.id, user).await?;
         tx.commit().await?;
@@ -211,11 +217,7 @@ impl App {
 impl App {
     /// Changes an organization's name, profiles and flags (its code stays).
     pub async fn update_organization(&self, code: &str, org: NewOrganization) -> AppResult<()> {
-        let current = self
-            .store
-            .organization_by_code(code)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
+        let current = self.org_by_code(code).await?;
         let name = org.name.trim();
         if name.is_empty() {
             return Err(AppError::invalid("name", "must not be empty"));
@@ -241,11 +243,7 @@ impl App {
     /// Ends a user's membership of an organization.
     pub async fn remove_membership(&self, user: &str, org: &str) -> AppResult<()> {
         let user = self.user_by_email(user).await?;
-        let org = self
-            .store
-            .organization_by_code(org)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
+        let org = self.org_by_code(org).await?;
         let mut tx = self.store.begin().await?;
         let removed = tx.delete_membership(user, org.id).await?;
         tx.commit().await?;
@@ -260,11 +258,7 @@ impl App {
     /// Takes a staff member out of a team.
     pub async fn remove_staff(&self, user: &str, team: &str) -> AppResult<()> {
         let user = self.user_by_email(user).await?;
-        let team = self
-            .store
-            .team(team)
-            .await?
-            .ok_or(AppError::NotFound("team"))?;
+        let team = self.team_by_slug(team).await?;
         let mut tx = self.store.begin().await?;
         let removed = tx.remove_team_member(team.id, user).await?;
         tx.commit().await?;
