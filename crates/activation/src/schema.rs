@@ -1444,6 +1444,12 @@ mod tests {
         CredentialSchema::parse(v).unwrap()
     }
 
+    /// Asserts that parsing `v` reports a problem at `path`.
+    fn refused_at(v: Value, path: &str) {
+        let errors = errors_of(v);
+        assert!(errors.iter().any(|e| e.path == path), "{path}: {errors:?}");
+    }
+
     fn errors_of(v: Value) -> Vec<SchemaError> {
         CredentialSchema::parse(&v).unwrap_err()
     }
@@ -1677,67 +1683,31 @@ mod tests {
         // Same const twice.
         let mut v = with_auth();
         v["properties"]["auth"]["oneOf"][1]["properties"]["method"]["const"] = json!("basic");
-        let errors = errors_of(v);
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.path == "#/properties/auth/oneOf/1/properties/method/const"),
-            "{errors:?}"
-        );
+        refused_at(v, "#/properties/auth/oneOf/1/properties/method/const");
         // No discriminator.
         let mut v = with_auth();
         v["properties"]["auth"]["oneOf"][0]["properties"]["method"] =
             json!({"type": "string", "title": "M"});
-        let errors = errors_of(v);
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.path == "#/properties/auth/oneOf/0/properties"),
-            "{errors:?}"
-        );
+        refused_at(v, "#/properties/auth/oneOf/0/properties");
         // A branch property that is also a top-level one.
         let mut v = with_auth();
         v["properties"]["auth"]["oneOf"][1]["properties"]["rooms"] =
             json!({"type": "integer", "title": "R"});
-        let errors = errors_of(v);
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.path == "#/properties/auth/oneOf/1/properties/rooms"),
-            "{errors:?}"
-        );
+        refused_at(v, "#/properties/auth/oneOf/1/properties/rooms");
         // The discriminator named like its oneOf property.
         let mut v = with_auth();
         v["properties"]["auth"]["oneOf"][0]["properties"]["auth"] =
             json!({"type": "string", "title": "A"});
-        let errors = errors_of(v);
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.path == "#/properties/auth/oneOf/0/properties/auth"),
-            "{errors:?}"
-        );
+        refused_at(v, "#/properties/auth/oneOf/0/properties/auth");
         // `url` inside an alternative.
         let mut v = with_auth();
         v["properties"]["auth"]["oneOf"][0]["properties"]["url"] =
             json!({"type": "string", "title": "U", "pattern": "^https://[a-z.]+$"});
-        let errors = errors_of(v);
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.path == "#/properties/auth/oneOf/0/properties/url"),
-            "{errors:?}"
-        );
+        refused_at(v, "#/properties/auth/oneOf/0/properties/url");
         // Discriminator not required.
         let mut v = with_auth();
         v["properties"]["auth"]["oneOf"][1]["required"] = json!(["apiKey"]);
-        let errors = errors_of(v);
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.path == "#/properties/auth/oneOf/1/required"),
-            "{errors:?}"
-        );
+        refused_at(v, "#/properties/auth/oneOf/1/required");
     }
 
     #[test]

@@ -230,6 +230,11 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    /// Where this list lives (the shared sort form posts back here).
+    fn base(&self) -> &'static str {
+        "/cases"
+    }
+
     /// The URL of this list with one parameter changed (and the page reset).
     fn with(&self, key: &str, value: &str) -> String {
         self.q.link("/cases", key, value)

@@ -89,6 +89,11 @@ struct QueuesPage {
 }
 
 impl QueuesPage {
+    /// Where this list lives (the shared sort form posts back here).
+    fn base(&self) -> &'static str {
+        "/staff"
+    }
+
     /// The URL of this queue with one parameter changed (and the page reset).
     fn with(&self, key: &str, value: &str) -> String {
         self.q.link("/staff", key, value)
