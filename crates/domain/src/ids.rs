@@ -38,6 +38,10 @@ id_type!(
     /// A file attached to a case.
     AttachmentId
 );
+id_type!(
+    /// A buyer's access to a seller (a requested connection).
+    AccessId
+);
 
 impl CaseId {
     /// The reference people quote: `#1234`.

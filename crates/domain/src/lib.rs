@@ -12,5 +12,5 @@ pub mod org;
 pub mod time;
 
 pub use email::EmailAddress;
-pub use ids::{AttachmentId, CaseId, MessageId, OrgId, UserId};
+pub use ids::{AccessId, AttachmentId, CaseId, MessageId, OrgId, UserId};
 pub use time::{Duration, Timestamp};

@@ -18,6 +18,7 @@ pub use message::{
     new_message_id, reply_address, thread_root,
 };
 pub use render::{
+    ConnectionMail, render_connection,
     MailContext, REPLY_ABOVE_MARKER, Rendered, case_from_subject, mail_subject, render,
     render_closed_case_reply, subject_tag,
 };

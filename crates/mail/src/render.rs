@@ -7,8 +7,11 @@
 //! the same for every mail of a case (`[Case #1234] <subject>`) so mail
 //! clients that thread by subject keep one conversation per case.
 
+mod connection;
 mod templates;
 mod view;
+
+pub use connection::{ConnectionMail, render_connection};
 
 use askama::Template;
 use frontdesk_domain::CaseId;

@@ -246,6 +246,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "settings",
         include_str!("../migrations/sqlite/0004_settings.sql"),
     ),
+    (
+        5,
+        "connections",
+        include_str!("../migrations/sqlite/0005_connections.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -267,6 +272,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "settings",
         include_str!("../migrations/postgres/0004_settings.sql"),
+    ),
+    (
+        5,
+        "connections",
+        include_str!("../migrations/postgres/0005_connections.sql"),
     ),
 ];
 

@@ -11,6 +11,7 @@ mod sql;
 pub mod assistant;
 pub mod audit;
 pub mod cases;
+pub mod connections;
 pub mod idempotency;
 pub mod inbound;
 pub mod kb;

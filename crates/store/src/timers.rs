@@ -5,6 +5,10 @@
 //! still there; if it commits, nobody can take it again. On PostgreSQL
 //! `SKIP LOCKED` on the cases lets several replicas sweep side by side;
 //! SQLite's single writer serializes.
+//!
+//! Connections' timers live in the same table, on the access's case, with
+//! kinds prefixed `access.` (see `connections.rs`); the case sweep leaves
+//! them alone.
 
 use crate::sql::{Param, SqlBuilder, int, parsed};
 use crate::{Store, StoreResult, Tx};
@@ -34,7 +38,8 @@ fn timer_from(row: &AnyRow) -> StoreResult<Timer> {
 impl Store {
     pub async fn timers(&self, case: CaseId) -> StoreResult<Vec<Timer>> {
         let rows = sqlx::query(
-            "SELECT id, case_id, kind, epoch, due_at FROM timers WHERE case_id = $1 ORDER BY due_at",
+            "SELECT id, case_id, kind, epoch, due_at FROM timers WHERE case_id = $1 \
+             AND kind NOT LIKE 'access.%' ORDER BY due_at",
         )
         .bind(case.0)
         .fetch_all(&self.read)
@@ -103,7 +108,8 @@ impl Tx {
         };
         let sql = format!(
             "SELECT c.id FROM cases c WHERE c.id IN (SELECT t.case_id FROM timers t \
-             WHERE t.due_at <= $1 ORDER BY t.due_at, t.id LIMIT $2) ORDER BY c.id{lock}"
+             WHERE t.due_at <= $1 AND t.kind NOT LIKE 'access.%' ORDER BY t.due_at, t.id LIMIT $2) \
+             ORDER BY c.id{lock}"
         );
         let cases: Vec<i64> = sqlx::query_scalar(&sql)
             .bind(now.0)
@@ -113,7 +119,8 @@ impl Tx {
         let mut timers = Vec::new();
         for chunk in cases.chunks(500) {
             let mut sql = SqlBuilder::new(self.backend, "DELETE FROM timers WHERE due_at <= ");
-            sql.bind(Param::Int(now.0)).push(" AND case_id IN (");
+            sql.bind(Param::Int(now.0))
+                .push(" AND kind NOT LIKE 'access.%' AND case_id IN (");
             for (i, id) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");

@@ -204,7 +204,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     assert_eq!(store.backend(), common::backend());
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        4
+        5
     );
     assert!(store.organizations().await.unwrap().is_empty());
     assert!(store.users().await.unwrap().is_empty());
@@ -225,7 +225,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     second.close().await;
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        4
+        5
     );
     assert_eq!(store.organizations().await.unwrap().len(), 2);
     assert!(store.user(w.alice).await.unwrap().is_some());
