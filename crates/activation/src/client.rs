@@ -110,7 +110,9 @@ impl SellerClient {
                 .collect(),
         };
         if addrs.is_empty() {
-            return Err(TransportError::Connect("name resolution: no address".into()));
+            return Err(TransportError::Connect(
+                "name resolution: no address".into(),
+            ));
         }
         if let Some(bad) = addrs
             .iter()
@@ -267,7 +269,10 @@ mod tests {
             "::ffff:169.254.169.254",
         ] {
             assert!(refused(ip(s), false), "{s} must be refused");
-            assert!(refused(ip(s), true), "{s} is refused even for local endpoints");
+            assert!(
+                refused(ip(s), true),
+                "{s} is refused even for local endpoints"
+            );
         }
         for s in ["8.8.8.8", "172.32.0.1", "100.128.0.1", "2001:4860::8888"] {
             assert!(!refused(ip(s), false), "{s} is public");

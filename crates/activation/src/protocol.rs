@@ -242,7 +242,12 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(failure: StepFailure, retryable: bool, code: impl Into<String>, message: String) -> Self {
+    fn new(
+        failure: StepFailure,
+        retryable: bool,
+        code: impl Into<String>,
+        message: String,
+    ) -> Self {
         Self {
             failure,
             retryable,
@@ -687,7 +692,11 @@ pub fn hotelx_failure(
                 }
                 let kind = (!e.kind.is_empty()).then_some(e.kind.as_str());
                 classify_code(&e.code, kind, &e.description, cx).unwrap_or_else(|| {
-                    let code = if e.code.is_empty() { "UNKNOWN" } else { &e.code };
+                    let code = if e.code.is_empty() {
+                        "UNKNOWN"
+                    } else {
+                        &e.code
+                    };
                     let said = cx.quote(&e.description);
                     let said = if said.is_empty() {
                         String::new()
