@@ -178,7 +178,9 @@ fn map_error(e: &reqwest::Error) -> TransportError {
     if e.is_decode() {
         return TransportError::Decode;
     }
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    // The causes only: the top-level text quotes the URL, whose host could
+    // contain "tls".
+    let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         let text = s.to_string().to_ascii_lowercase();
         if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {

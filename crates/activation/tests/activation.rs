@@ -775,3 +775,15 @@ async fn validate_failures_skip_the_run() {
 }
 
 use common::Reply;
+
+/// Workers spawn runs on a multi-threaded runtime: the future must be Send.
+#[test]
+fn advance_is_send() {
+    fn send<T: Send>(_: &T) {}
+    let ctx = context("http://127.0.0.1:9/x");
+    let mut p = RunProgress::new();
+    let client = frontdesk_activation::SellerClient::new();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let fut = frontdesk_activation::advance(&ctx, &mut p, &client, || Timestamp(T0), &mut rng);
+    send(&fut);
+}
