@@ -279,6 +279,20 @@ impl WireConfiguration {
         &self.urls.generic
     }
 
+    /// The secret values (password, secret parameters), so that text coming
+    /// back from a seller can be scrubbed of them before it is kept.
+    pub fn secret_values(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.password.as_deref().into_iter().collect();
+        out.extend(
+            self.parameters
+                .iter()
+                .filter(|p| self.secret_keys.contains(&p.key))
+                .map(|p| p.value.as_str()),
+        );
+        out.retain(|v| !v.is_empty());
+        out
+    }
+
     /// The JSON form with `"***"` for the password and secret parameters:
     /// the copy kept with an activation step (§1).
     pub fn redacted(&self) -> Value {
