@@ -311,6 +311,24 @@ impl Keyring {
         self.seal(plaintext.expose(), aad)
     }
 
+    /// A keyed digest of `data` (HMAC-SHA256 under the current key, hex):
+    /// lets equal credentials be found (duplicate requests) without storing
+    /// anything that can be checked against a guessed password offline.
+    #[must_use]
+    pub fn digest(&self, data: &[u8]) -> String {
+        use hmac::Mac as _;
+        let (_, key) = &self.current;
+        let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&key.0) else {
+            return String::new();
+        };
+        mac.update(data);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Whether a sealed value already uses the current key, so a rotation
     /// job can skip it. Malformed values report `false`.
     #[must_use]
