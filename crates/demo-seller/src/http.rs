@@ -317,20 +317,28 @@ async fn graphql(
         outcome: outcome.clone(),
     };
     let response = seller.inner.schema.execute(gql.data(call)).await;
-    let answer = serde_json::to_value(&response).unwrap_or_else(|_| json!({"data": null}));
     let recorded = outcome
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     let code = recorded.or_else(|| {
-        answer.pointer("/errors/0").map(|e| {
-            e.pointer("/extensions/code")
-                .and_then(Value::as_str)
-                .unwrap_or("GRAPHQL")
-                .to_owned()
-        })
+        response.errors.first().map(
+            |e| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+                Some(async_graphql::Value::String(c)) => c.clone(),
+                _ => "GRAPHQL".to_owned(),
+            },
+        )
     });
-    finish(&seller, entry, json_response(StatusCode::OK, &answer), code)
+    // Serialized from async-graphql's own value, which keeps the query's field order.
+    let answer = match serde_json::to_vec(&response) {
+        Ok(bytes) => typed(StatusCode::OK, "application/json", bytes),
+        Err(_) => typed(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain; charset=utf-8",
+            "unserializable answer",
+        ),
+    };
+    finish(&seller, entry, answer, code)
 }
 
 fn bad_request(message: &str) -> Response {
