@@ -10,6 +10,7 @@
 //!   retries hand back a time to be called again.
 
 pub mod client;
+pub mod endpoints;
 pub mod protocol;
 pub mod run;
 pub mod schema;

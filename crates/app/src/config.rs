@@ -34,6 +34,40 @@ pub struct Config {
     pub limits: Limits,
     pub auth: AuthSettings,
     pub assistant: AssistantSettings,
+    pub connections: ConnectionSettings,
+}
+
+/// Connections: how secrets are kept and how sellers are tested.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSettings {
+    /// The key sealing credential secrets, `<id>:base64:<32 bytes>`;
+    /// unset: requests with secrets are refused (`demo` writes one).
+    #[serde(serialize_with = "mask", default)]
+    pub secret_key: Option<SecretString>,
+    /// Older keys still able to open stored values (after a rotation).
+    #[serde(serialize_with = "mask_list", default)]
+    pub older_secret_keys: Vec<SecretString>,
+    /// Who buyers without a commercial contract should write to.
+    pub sales_contact: String,
+    /// The market of the default search (nationality and markets).
+    pub market: String,
+    /// At most this many activation runs talk to one seller at once.
+    pub per_seller_limit: i64,
+    /// Activation runs one worker executes side by side.
+    pub runs_per_worker: usize,
+    /// Days a seller's fix link stays valid.
+    pub fix_link_days: i64,
+    /// Per-request timeouts of the seller adapter, in milliseconds.
+    pub connect_timeout_ms: u64,
+    pub authenticate_timeout_ms: u64,
+    pub search_timeout_ms: u64,
+    pub quote_timeout_ms: u64,
+    pub content_timeout_ms: u64,
+}
+
+fn mask_list<S: serde::Serializer>(v: &[SecretString], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|_| "********"))
 }
 
 /// How AIna answers.
@@ -150,13 +184,28 @@ impl Default for Config {
                 llm_api_key: None,
                 llm_timeout_ms: 8000,
             },
+            connections: ConnectionSettings {
+                secret_key: None,
+                older_secret_keys: Vec::new(),
+                sales_contact: "sales@frontdesk.localhost".into(),
+                market: "ES".into(),
+                per_seller_limit: 4,
+                runs_per_worker: 8,
+                fix_link_days: 7,
+                connect_timeout_ms: 5_000,
+                authenticate_timeout_ms: 15_000,
+                search_timeout_ms: 30_000,
+                quote_timeout_ms: 30_000,
+                content_timeout_ms: 60_000,
+            },
         }
     }
 }
 
 /// The top-level keys of [`Config`], as environment variables may name them.
-const TOP_LEVEL_KEYS: [&str; 12] = [
+const TOP_LEVEL_KEYS: [&str; 13] = [
     "assistant",
+    "connections",
     "data_dir",
     "database_url",
     "listen",
@@ -243,6 +292,16 @@ impl Config {
     pub fn support_address(&self) -> AppResult<EmailAddress> {
         EmailAddress::parse(&self.mail.support_address)
             .map_err(|e| AppError::Config(format!("mail.support_address: {e}")))
+    }
+
+    /// The URL of an access page in the portal.
+    pub fn access_url(&self, id: frontdesk_domain::AccessId) -> String {
+        format!("{}/connections/{}", self.public_url.trim_end_matches('/'), id.0)
+    }
+
+    /// The URL of a fix page, from its one-time token.
+    pub fn fix_url(&self, token: &str) -> String {
+        format!("{}/fix/{token}", self.public_url.trim_end_matches('/'))
     }
 
     /// The URL of a case page in the portal.

@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod cases;
 pub mod clock;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod inbound;
 pub mod kb;
@@ -46,6 +47,8 @@ pub struct App {
     pub creates: Arc<cases::CreateQueue>,
     /// The knowledge base's index and AIna's answer engine.
     pub kb: Arc<kb::Kb>,
+    /// Secrets at rest and the seller adapter.
+    pub connections: Arc<connections::Connections>,
 }
 
 impl App {
@@ -64,6 +67,7 @@ impl App {
         let transport = Arc::new(config.mail.transport(&config.data_dir)?);
         let blobs = Arc::new(blobs::BlobStore::new(config.data_dir.join("attachments"))?);
         let kb = Arc::new(kb::Kb::new(config.assistant.engine(&config.data_dir)?));
+        let connections = connections::Connections::from_config(&config.connections)?;
         let app = Self {
             store,
             config,
@@ -75,6 +79,7 @@ impl App {
             auth_cache: Arc::new(access::AuthCache::default()),
             creates: Arc::new(cases::CreateQueue::default()),
             kb,
+            connections,
         };
         app.reload_policy().await?;
         // The index is derived data: bring it up to date (or rebuild it)

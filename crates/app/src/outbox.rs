@@ -68,6 +68,10 @@ impl App {
                 .case_id
                 .ok_or_else(|| ("a closed-case answer without its case".to_owned(), true))?;
             render_closed_case_reply(case, &ctx.subject, &ctx.portal_url)
+        } else if mail.kind.starts_with("connection_") {
+            let ctx: frontdesk_mail::ConnectionMail = serde_json::from_str(&mail.context)
+                .map_err(|e| (format!("unreadable mail context: {e}"), true))?;
+            frontdesk_mail::render_connection(&ctx)
         } else {
             let notice = parse_notice_kind(&mail.kind)
                 .ok_or_else(|| (format!("unknown notice kind {:?}", mail.kind), true))?;
