@@ -340,6 +340,9 @@ pub fn print_sign_ins(app: &App, seeded: bool) {
     for (email, _, role) in SIGN_INS {
         println!("  {email:<32} {role}");
     }
+    for (email, _, _, role) in crate::demo_sellers::SELLER_SIGN_INS {
+        println!("  {email:<32} {role}");
+    }
     println!(
         "Mail goes to {}",
         app.config.data_dir.join("maildir/new").display()

@@ -1,6 +1,7 @@
 //! The `frontdesk` binary's wiring: start-up, workers, demo data.
 
 pub mod demo;
+pub mod demo_sellers;
 mod help;
 pub mod kb_cli;
 pub mod smtp;

@@ -44,6 +44,14 @@ enum Command {
         /// `off` turns it off.
         #[arg(long, default_value = "127.0.0.1:2525")]
         smtp_listen: String,
+        /// Where the in-process demo seller (SELLER-API.md) listens.
+        #[arg(long, default_value = "127.0.0.1:7700")]
+        seller_listen: String,
+    },
+    /// Serve the demo seller alone (SELLER-API.md §6).
+    DemoSeller {
+        #[arg(long, default_value_t = 7700)]
+        port: u16,
     },
     /// Organizations.
     #[command(subcommand)]
@@ -272,10 +280,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             port,
             no_serve,
             smtp_listen,
+            seller_listen,
         } => {
             init_logs(false);
             if cli.data_dir.is_none() {
                 config.data_dir = PathBuf::from("demo-data");
+            }
+            if config.connections.secret_key.is_none() {
+                let key = frontdesk::demo_sellers::demo_secret_key(&config.data_dir)?;
+                config.connections.secret_key = Some(key.into());
             }
             config.dev_clock = true;
             config.listen = format!("127.0.0.1:{port}");
@@ -287,7 +300,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let seeded = frontdesk::demo::seed(&app).await?;
             let help = frontdesk::kb_cli::seed_help_center(&app).await?;
             println!("help center: {help} articles");
+            let seller_url = frontdesk::demo_sellers::start(&seller_listen).await?;
+            let admin = frontdesk::demo::as_user(&app, "admin@frontdesk.localhost", None).await?;
+            frontdesk::demo_sellers::register(&app, &admin, &seller_url).await?;
+            frontdesk::demo_sellers::seed_seller_users(&app, frontdesk::demo::DEMO_PASSWORD).await?;
             frontdesk::demo::print_sign_ins(&app, seeded);
+            println!("Demo seller (SELLER-API.md) on {seller_url}: Mirador Hotels, Atlas Beds (Dormant Stays is inactive)");
             if no_serve {
                 return Ok(());
             }
@@ -305,6 +323,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             frontdesk::run(app, Some(listener), shutdown_signal()).await
+        }
+        Command::DemoSeller { port } => {
+            init_logs(false);
+            let addr = format!("127.0.0.1:{port}");
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            println!("demo seller on http://{addr} (Ctrl-C to stop)");
+            frontdesk_demo_seller::serve(
+                listener,
+                frontdesk_demo_seller::DemoSeller::new(),
+                shutdown_signal(),
+            )
+            .await?;
+            Ok(())
         }
         Command::Mail(MailCommand::Ingest { recipient }) => {
             init_logs(false);

@@ -1,5 +1,6 @@
-//! The background loop: timer sweeps and mail delivery. Every step is safe
-//! to run in any number of processes at once (see the store's claims).
+//! The background loops: timer sweeps and mail delivery, and activation
+//! runs beside them (a slow seller must not hold up mail). Every step is
+//! safe to run in any number of processes at once (see the store's claims).
 
 use frontdesk_app::App;
 use std::time::Duration;
@@ -11,7 +12,7 @@ const POLL: Duration = Duration::from_secs(2);
 /// One pass over everything due now; what tests and the dev clock call.
 pub async fn step(app: &App) -> frontdesk_app::AppResult<(usize, usize)> {
     let now = app.now();
-    let timers = app.sweep_timers(now).await?;
+    let timers = app.sweep_timers(now).await? + app.sweep_access_timers(now).await?;
     let (sent, _) = app.deliver_mail(now).await?;
     Ok((timers, sent))
 }
@@ -23,8 +24,31 @@ const INDEX_SYNC: Duration = Duration::from_secs(5);
 /// How often expired sessions are dropped.
 const HOUSEKEEPING: Duration = Duration::from_secs(600);
 
+/// Activation runs: claims due runs while there are any, else waits for a
+/// wake-up or the poll interval.
+pub async fn run_activations(app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        let claimed = match app.run_activations().await {
+            Ok(stats) => stats.claimed,
+            Err(e) => {
+                tracing::warn!(error = %e, "activation runner step failed; retrying");
+                0
+            }
+        };
+        if claimed > 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            () = app.wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
 pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
     tracing::info!("workers started");
+    let activations = tokio::spawn(run_activations(app.clone(), stop.clone()));
     let mut last_housekeeping: Option<std::time::Instant> = None;
     let mut last_index_sync = std::time::Instant::now();
     loop {
@@ -55,5 +79,6 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
             () = tokio::time::sleep(POLL) => {}
         }
     }
+    let _ = activations.await;
     tracing::info!("workers stopped");
 }

@@ -123,6 +123,15 @@ impl TestApp {
             public_url: format!("http://{addr}"),
             ..Config::default()
         };
+        // Connections: a key sealing credentials, and seller timeouts short
+        // enough that the demo seller's slow scripts fail fast.
+        let key = frontdesk::demo_sellers::demo_secret_key(&data_dir).expect("a secret key");
+        config.connections.secret_key = Some(key.into());
+        config.connections.connect_timeout_ms = 1_000;
+        config.connections.authenticate_timeout_ms = 1_500;
+        config.connections.search_timeout_ms = 1_500;
+        config.connections.quote_timeout_ms = 1_500;
+        config.connections.content_timeout_ms = 1_500;
         configure(&mut config);
         config.validate().expect("valid test configuration");
         let app = frontdesk::build(config).await.expect("the app builds");
@@ -522,6 +531,68 @@ impl TestApp {
             agent,
             product,
             admin,
+        }
+    }
+}
+
+/// The demo seller on a port of its own, its sellers registered.
+#[derive(Debug)]
+pub struct Sellers {
+    pub base_url: String,
+    pub mirador: i64,
+    pub atlas: i64,
+    pub dormant: i64,
+}
+
+impl TestApp {
+    /// Starts the demo seller and registers its three sellers (as the
+    /// `demo` command does); the test world must exist (its admin registers).
+    pub async fn demo_sellers(&self) -> Sellers {
+        let base_url = frontdesk::demo_sellers::start("127.0.0.1:0")
+            .await
+            .expect("the demo seller starts");
+        let admin = frontdesk::demo::as_user(&self.app, ADMIN, None)
+            .await
+            .expect("the admin");
+        frontdesk::demo_sellers::register(&self.app, &admin, &base_url)
+            .await
+            .expect("sellers registered");
+        let id = |code: &'static str| async move {
+            self.app
+                .store
+                .organization_by_code(code)
+                .await
+                .expect("lookup")
+                .expect("registered seller")
+                .id
+                .0
+        };
+        Sellers {
+            mirador: id("mirador").await,
+            atlas: id("atlasbeds").await,
+            dormant: id("dormant").await,
+            base_url,
+        }
+    }
+
+    /// Waits until the access has left Pending (runs happen in the
+    /// background workers), moving the dev clock past retry waits.
+    pub async fn settled_access(&self, token: &str, id: i64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let access = self
+                .get(token, &format!("/api/v1/connections/{id}"))
+                .await
+                .expect_status(200)
+                .json();
+            if access["status"] != "pending" {
+                return access;
+            }
+            assert!(Instant::now() < deadline, "access {id} is still pending: {access}");
+            // Retries wait by rescheduling: move time past the longest wait.
+            self.app.clock.advance(61);
+            self.app.wake.notify_waiters();
+            tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }
 }

@@ -13,6 +13,7 @@ mod helpers;
 mod assistant;
 mod attachments;
 mod bad_input;
+mod connections;
 mod flow;
 mod idempotency;
 mod inbound;

@@ -2,6 +2,7 @@
 
 mod assistant;
 mod cases;
+mod connections;
 mod inbound;
 mod kb;
 mod session;
@@ -71,7 +72,46 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/staff/held-mail", get(inbound::held))
         .route("/staff/held-mail/{id}/release", post(inbound::release))
         .route("/staff/held-mail/{id}/discard", post(inbound::discard))
-        .route("/staff/inbound/{id}/raw", get(inbound::original));
+        .route("/staff/inbound/{id}/raw", get(inbound::original))
+        .route("/connections/partners", get(connections::partners))
+        .route(
+            "/connections/partners/{id}/types/{kind}/schema",
+            get(connections::schema),
+        )
+        .route("/connections/validate", post(connections::validate))
+        .route(
+            "/connections",
+            get(connections::list).post(connections::create),
+        )
+        .route(
+            "/connections/{id}",
+            get(connections::show).patch(connections::edit),
+        )
+        .route("/connections/{id}/cancel", post(connections::cancel))
+        .route("/connections/{id}/seller-fix", post(connections::seller_fix))
+        .route("/staff/connections", get(connections::staff_list))
+        .route("/staff/connections/{id}/rerun", post(connections::rerun))
+        .route(
+            "/staff/connections/{id}/mark-working",
+            post(connections::mark_working),
+        )
+        .route(
+            "/staff/connections/{id}/not-completed",
+            post(connections::not_completed),
+        )
+        .route(
+            "/staff/connections/{id}/request-seller-fix",
+            post(connections::request_seller_fix),
+        )
+        .route("/admin/sellers", get(connections::admin_sellers))
+        .route(
+            "/admin/sellers/{id}",
+            get(connections::admin_seller).put(connections::admin_save_seller),
+        )
+        .route(
+            "/admin/sellers/{id}/types/{kind}",
+            axum::routing::put(connections::admin_save_type),
+        );
     if app.config.dev_clock {
         router = router.route("/dev/clock", post(staff::advance_clock));
     }
