@@ -5,6 +5,7 @@
 mod admin;
 mod assets;
 mod case;
+mod connections;
 mod dashboard;
 mod error;
 mod kb;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<App> {
         .merge(signin::routes())
         .merge(dashboard::routes())
         .merge(case::routes())
+        .merge(connections::routes())
         .merge(new_case::routes())
         .merge(kb::routes())
         .merge(staff::routes())
