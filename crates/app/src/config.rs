@@ -296,7 +296,11 @@ impl Config {
 
     /// The URL of an access page in the portal.
     pub fn access_url(&self, id: frontdesk_domain::AccessId) -> String {
-        format!("{}/connections/{}", self.public_url.trim_end_matches('/'), id.0)
+        format!(
+            "{}/connections/{}",
+            self.public_url.trim_end_matches('/'),
+            id.0
+        )
     }
 
     /// The URL of a fix page, from its one-time token.

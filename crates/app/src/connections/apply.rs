@@ -64,7 +64,8 @@ impl App {
         input: ApplyInput<'_>,
         now: Timestamp,
     ) -> AppResult<()> {
-        tx.save_access_state(access.id, transition.state, now).await?;
+        tx.save_access_state(access.id, transition.state, now)
+            .await?;
         if transition.state.status != AccessStatus::Pending {
             // A decision other than a new run ends whatever run was open.
             tx.supersede_runs(access.id, now).await?;
@@ -212,9 +213,7 @@ impl App {
         Ok(())
     }
 
-    pub(crate) fn connection_policy(
-        &self,
-    ) -> frontdesk_domain::connections::ConnectionTimerPolicy {
+    pub(crate) fn connection_policy(&self) -> frontdesk_domain::connections::ConnectionTimerPolicy {
         frontdesk_domain::connections::ConnectionTimerPolicy::default()
     }
 
@@ -382,12 +381,19 @@ impl App {
                 "Reminder {n}: {}'s access is still waiting for you",
                 access.buyer_name
             ),
-            None => format!("Action needed: {}'s access to {}", access.buyer_name, access.seller_name),
+            None => format!(
+                "Action needed: {}'s access to {}",
+                access.buyer_name, access.seller_name
+            ),
         };
         Ok(self.connection_mail(
             access,
             subject,
-            if reminder.is_some() { "seller_reminder" } else { "seller_fix" },
+            if reminder.is_some() {
+                "seller_reminder"
+            } else {
+                "seller_fix"
+            },
             seller.activation_contacts,
             ConnectionMail {
                 case_id: access.case_id,

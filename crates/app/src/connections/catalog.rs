@@ -129,10 +129,9 @@ impl App {
     /// Active sellers with their active connection types; inactive ones are
     /// never listed.
     pub async fn partners(&self, caller: &Caller) -> AppResult<Vec<PartnerView>> {
-        let m = caller
-            .current
-            .as_ref()
-            .ok_or_else(|| AppError::Forbidden("you are not a member of any organization".into()))?;
+        let m = caller.current.as_ref().ok_or_else(|| {
+            AppError::Forbidden("you are not a member of any organization".into())
+        })?;
         let contract = m.org.commercial_contract;
         let sellers = self.store.sellers().await?;
         let types = self.store.all_connection_types().await?;
@@ -153,7 +152,7 @@ impl App {
                         })
                     })
                     .collect();
-                (!ts.is_empty()).then(|| PartnerView {
+                (!ts.is_empty()).then_some(PartnerView {
                     id: s.org_id.0,
                     code: s.code,
                     name: s.name,
@@ -166,7 +165,12 @@ impl App {
     }
 
     /// The form of one connection type of an offered seller.
-    pub async fn partner_schema(&self, caller: &Caller, seller: i64, kind: &str) -> AppResult<SchemaView> {
+    pub async fn partner_schema(
+        &self,
+        caller: &Caller,
+        seller: i64,
+        kind: &str,
+    ) -> AppResult<SchemaView> {
         caller.partner()?;
         let s = self
             .store
@@ -242,7 +246,12 @@ impl App {
 
     /// Saves a seller's listing: offered or not, description, activation
     /// contacts.
-    pub async fn admin_save_seller(&self, caller: &Caller, id: i64, input: SellerInput) -> AppResult<()> {
+    pub async fn admin_save_seller(
+        &self,
+        caller: &Caller,
+        id: i64,
+        input: SellerInput,
+    ) -> AppResult<()> {
         caller.admin()?;
         let org = self
             .store
@@ -255,7 +264,10 @@ impl App {
         for (i, c) in input.activation_contacts.iter().enumerate() {
             match EmailAddress::parse(c.trim()) {
                 Ok(a) => contacts.push(a.as_str().to_owned()),
-                Err(e) => errors.push(FieldError::new(format!("activation_contacts[{i}]"), e.to_string())),
+                Err(e) => errors.push(FieldError::new(
+                    format!("activation_contacts[{i}]"),
+                    e.to_string(),
+                )),
             }
         }
         if input.active && contacts.is_empty() {
@@ -272,8 +284,14 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        tx.upsert_seller(org.id, input.active, input.description.trim(), &contacts, now)
-            .await?;
+        tx.upsert_seller(
+            org.id,
+            input.active,
+            input.description.trim(),
+            &contacts,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -297,7 +315,8 @@ impl App {
         let record = self.checked_type(org.id, kind, input)?;
         let mut tx = self.store.begin().await?;
         if self.store.seller(org.id).await?.is_none() {
-            tx.upsert_seller(org.id, false, "", &[], record.updated_at).await?;
+            tx.upsert_seller(org.id, false, "", &[], record.updated_at)
+                .await?;
         }
         tx.upsert_connection_type(&record).await?;
         tx.commit().await?;
@@ -310,11 +329,16 @@ impl App {
         kind: &str,
         input: ConnectionTypeInput,
     ) -> AppResult<ConnectionTypeRecord> {
-        let kind = parse_kind(kind).ok_or_else(|| AppError::invalid("kind", "must be pull or push"))?;
+        let kind =
+            parse_kind(kind).ok_or_else(|| AppError::invalid("kind", "must be pull or push"))?;
         let mut errors = Vec::new();
         if let Err(es) = CredentialSchema::parse(&input.spec) {
             errors.extend(es.into_iter().map(|e| {
-                let path = if e.path.is_empty() { "spec".to_owned() } else { format!("spec{}", e.path) };
+                let path = if e.path.is_empty() {
+                    "spec".to_owned()
+                } else {
+                    format!("spec{}", e.path)
+                };
                 FieldError::new(path, e.message)
             }));
         }

@@ -179,9 +179,11 @@ mod tests {
     use serde_json::json;
 
     fn schema() -> CredentialSchema {
-        CredentialSchema::parse(&json!({"type": "object", "required": ["user", "password"], "properties": {
+        CredentialSchema::parse(
+            &json!({"type": "object", "required": ["user", "password"], "properties": {
             "user": {"type": "string", "title": "User"},
-            "password": {"type": "string", "title": "Password", "secret": true}}}))
+            "password": {"type": "string", "title": "Password", "secret": true}}}),
+        )
         .unwrap()
     }
 
@@ -189,18 +191,28 @@ mod tests {
     fn sealed_at_rest_masked_for_people_open_for_runs() {
         let ring = Keyring::generate(KeyId::parse("k1").unwrap());
         let s = schema();
-        let creds = s.validate(&json!({"user": "ok", "password": "hunter22"})).unwrap();
+        let creds = s
+            .validate(&json!({"user": "ok", "password": "hunter22"}))
+            .unwrap();
         let stored = seal(&ring, &s, &creds, AccessId(7)).unwrap();
         assert!(!stored.contains("hunter22"), "{stored}");
-        assert_eq!(masked(&stored), json!({"user": "ok", "password": "******22"}));
+        assert_eq!(
+            masked(&stored),
+            json!({"user": "ok", "password": "******22"})
+        );
         assert_eq!(
             open(&ring, &stored, AccessId(7)).unwrap(),
             json!({"user": "ok", "password": "hunter22"})
         );
         // Bound to its row: another access cannot open it.
-        assert!(matches!(open(&ring, &stored, AccessId(8)), Err(OpenError::Decrypt)));
+        assert!(matches!(
+            open(&ring, &stored, AccessId(8)),
+            Err(OpenError::Decrypt)
+        ));
         // Same credentials, same fingerprint; different ones differ.
-        let again = s.validate(&json!({"user": "ok", "password": "hunter22"})).unwrap();
+        let again = s
+            .validate(&json!({"user": "ok", "password": "hunter22"}))
+            .unwrap();
         let other = s.validate(&json!({"user": "ok", "password": "x"})).unwrap();
         assert_eq!(fingerprint(&ring, &creds), fingerprint(&ring, &again));
         assert_ne!(fingerprint(&ring, &creds), fingerprint(&ring, &other));
@@ -210,7 +222,11 @@ mod tests {
     fn blank_secret_keeps_the_stored_one() {
         let s = schema();
         let mut submitted = json!({"user": "new", "password": ""});
-        keep_blank_secrets(&s, &mut submitted, &json!({"user": "old", "password": "p1"}));
+        keep_blank_secrets(
+            &s,
+            &mut submitted,
+            &json!({"user": "old", "password": "p1"}),
+        );
         assert_eq!(submitted, json!({"user": "new", "password": "p1"}));
         let mut changed = json!({"user": "new", "password": "p2"});
         keep_blank_secrets(&s, &mut changed, &json!({"user": "old", "password": "p1"}));

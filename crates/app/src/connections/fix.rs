@@ -63,7 +63,11 @@ impl App {
         self.fix_view_of(&access, expires_at).await
     }
 
-    pub(crate) async fn fix_view_of(&self, access: &AccessRecord, expires_at: i64) -> AppResult<FixView> {
+    pub(crate) async fn fix_view_of(
+        &self,
+        access: &AccessRecord,
+        expires_at: i64,
+    ) -> AppResult<FixView> {
         let ctype = self
             .store
             .connection_type(access.seller_id, &access.kind)
@@ -80,7 +84,9 @@ impl App {
             .await?
             .into_iter()
             .find(|r| r.state == "finished")
-            .and_then(|r| serde_json::from_str::<frontdesk_activation::RunProgress>(&r.progress).ok())
+            .and_then(|r| {
+                serde_json::from_str::<frontdesk_activation::RunProgress>(&r.progress).ok()
+            })
             .and_then(|p| {
                 p.steps
                     .iter()
@@ -164,10 +170,9 @@ impl App {
 
     /// The caller's current organization, when it is a seller.
     pub fn seller_org(&self, caller: &Caller) -> AppResult<frontdesk_domain::OrgId> {
-        let m = caller
-            .current
-            .as_ref()
-            .ok_or_else(|| AppError::Forbidden("you are not a member of any organization".into()))?;
+        let m = caller.current.as_ref().ok_or_else(|| {
+            AppError::Forbidden("you are not a member of any organization".into())
+        })?;
         if !m.org.is_seller {
             return Err(AppError::Forbidden(
                 "this is for seller organizations".into(),

@@ -120,7 +120,11 @@ pub(crate) fn summary(row: &AccessRow) -> AccessSummary {
 
 /// The schema's fields in form order with current values; `for_edit`
 /// leaves secrets blank ("leave blank to keep").
-pub(crate) fn field_views(schema: &CredentialSchema, masked: &Value, for_edit: bool) -> Vec<FieldView> {
+pub(crate) fn field_views(
+    schema: &CredentialSchema,
+    masked: &Value,
+    for_edit: bool,
+) -> Vec<FieldView> {
     schema
         .fields()
         .iter()
@@ -161,11 +165,14 @@ fn parse_cursor(raw: &str) -> Option<(i64, i64)> {
 
 impl App {
     /// The view a caller gets by default or asks for, and its scope.
-    pub fn access_view(&self, caller: &Caller, asked: Option<&str>) -> AppResult<(View, AccessScope)> {
-        let m = caller
-            .current
-            .as_ref()
-            .ok_or_else(|| AppError::Forbidden("you are not a member of any organization".into()))?;
+    pub fn access_view(
+        &self,
+        caller: &Caller,
+        asked: Option<&str>,
+    ) -> AppResult<(View, AccessScope)> {
+        let m = caller.current.as_ref().ok_or_else(|| {
+            AppError::Forbidden("you are not a member of any organization".into())
+        })?;
         let org: OrgId = m.org.id;
         let view = match asked {
             Some("seller") if m.org.is_seller => View::Seller,
@@ -197,15 +204,24 @@ impl App {
         Ok((view, scope))
     }
 
-    pub async fn list_accesses(&self, caller: &Caller, input: AccessListInput) -> AppResult<AccessPage> {
+    pub async fn list_accesses(
+        &self,
+        caller: &Caller,
+        input: AccessListInput,
+    ) -> AppResult<AccessPage> {
         let (view, scope) = self.access_view(caller, input.view.as_deref())?;
         self.access_page(view, scope, input).await
     }
 
     /// Connectivity's list: every organization's accesses.
-    pub async fn staff_accesses(&self, caller: &Caller, input: AccessListInput) -> AppResult<AccessPage> {
+    pub async fn staff_accesses(
+        &self,
+        caller: &Caller,
+        input: AccessListInput,
+    ) -> AppResult<AccessPage> {
         caller.staff()?;
-        self.access_page(View::Staff, AccessScope::Staff, input).await
+        self.access_page(View::Staff, AccessScope::Staff, input)
+            .await
     }
 
     async fn access_page(
@@ -215,7 +231,12 @@ impl App {
         input: AccessListInput,
     ) -> AppResult<AccessPage> {
         let mut statuses = Vec::new();
-        for s in input.statuses.iter().flat_map(|s| s.split(',')).filter(|s| !s.is_empty()) {
+        for s in input
+            .statuses
+            .iter()
+            .flat_map(|s| s.split(','))
+            .filter(|s| !s.is_empty())
+        {
             statuses.push(AccessStatus::parse(s).ok_or_else(|| {
                 AppError::invalid(
                     "status",
@@ -233,7 +254,10 @@ impl App {
             })?,
         };
         let after = match input.cursor.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => Some(parse_cursor(c).ok_or_else(|| AppError::invalid("cursor", "is not a cursor from this list"))?),
+            Some(c) => Some(
+                parse_cursor(c)
+                    .ok_or_else(|| AppError::invalid("cursor", "is not a cursor from this list"))?,
+            ),
             None => None,
         };
         let environment = match input.environment.as_deref().filter(|e| !e.is_empty()) {
@@ -252,7 +276,10 @@ impl App {
             statuses,
             seller: input.seller.map(OrgId),
             environment,
-            name: input.name.filter(|n| !n.trim().is_empty()).map(|n| n.trim().to_owned()),
+            name: input
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| n.trim().to_owned()),
             sort,
             after,
             limit: limit + 1,
@@ -260,7 +287,8 @@ impl App {
         let mut rows = self.store.list_accesses(scope, &q).await?;
         let next_cursor = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|r| format!("{}_{}", sort.key_of(r), r.id.0))
+            rows.last()
+                .map(|r| format!("{}_{}", sort.key_of(r), r.id.0))
         } else {
             None
         };
@@ -278,7 +306,11 @@ impl App {
         self.detail_of(&access).await
     }
 
-    pub(crate) async fn visible_access(&self, caller: &Caller, id: AccessId) -> AppResult<AccessRecord> {
+    pub(crate) async fn visible_access(
+        &self,
+        caller: &Caller,
+        id: AccessId,
+    ) -> AppResult<AccessRecord> {
         let scopes: Vec<AccessScope> = if caller.is_staff() {
             vec![AccessScope::Staff]
         } else {
@@ -322,7 +354,11 @@ impl App {
             last_run_summary: last.and_then(|r| r.summary.clone()),
         };
         let masked = credentials::masked(&access.config);
-        let fields = match self.store.connection_type(access.seller_id, &access.kind).await? {
+        let fields = match self
+            .store
+            .connection_type(access.seller_id, &access.kind)
+            .await?
+        {
             Some(t) => serde_json::from_str::<Value>(&t.spec)
                 .ok()
                 .and_then(|spec| CredentialSchema::parse(&spec).ok())

@@ -106,13 +106,19 @@ const MAX_EMAILS: usize = 10;
 pub(crate) fn check_name(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let name = raw.trim();
     if name.is_empty() {
-        errors.push(FieldError::new("name", "give the access a distinctive name, e.g. B2B"));
+        errors.push(FieldError::new(
+            "name",
+            "give the access a distinctive name, e.g. B2B",
+        ));
         None
     } else if name.chars().count() > 80 {
         errors.push(FieldError::new("name", "at most 80 characters"));
         None
     } else if name.chars().any(char::is_control) {
-        errors.push(FieldError::new("name", "must not contain control characters"));
+        errors.push(FieldError::new(
+            "name",
+            "must not contain control characters",
+        ));
         None
     } else {
         Some(name.to_owned())
@@ -153,15 +159,17 @@ pub(crate) fn check_emails(raw: &[String], errors: &mut Vec<FieldError>) -> Vec<
 pub(crate) fn check_criteria(raw: Option<&Value>, errors: &mut Vec<FieldError>) -> Option<String> {
     let raw = raw.filter(|v| !v.is_null())?;
     match serde_json::from_value::<SearchCriteria>(raw.clone()) {
-        Ok(c) => match c.validate() {
-            Ok(()) => serde_json::to_string(&c).ok(),
-            Err(es) => {
-                errors.extend(es.into_iter().map(|e| {
-                    FieldError::new(format!("search_criteria.{}", e.field), e.message)
-                }));
-                None
+        Ok(c) => {
+            match c.validate() {
+                Ok(()) => serde_json::to_string(&c).ok(),
+                Err(es) => {
+                    errors.extend(es.into_iter().map(|e| {
+                        FieldError::new(format!("search_criteria.{}", e.field), e.message)
+                    }));
+                    None
+                }
             }
-        },
+        }
         Err(e) => {
             errors.push(FieldError::new("search_criteria", e.to_string()));
             None
@@ -219,7 +227,9 @@ impl App {
             .current
             .as_ref()
             .map(|m| m.org.clone())
-            .ok_or_else(|| AppError::Forbidden("you are not a member of any organization".into()))?;
+            .ok_or_else(|| {
+                AppError::Forbidden("you are not a member of any organization".into())
+            })?;
         if !org.is_buyer {
             return Err(AppError::Forbidden(
                 "only buyer organizations request connections".into(),
@@ -266,10 +276,17 @@ impl App {
     }
 
     /// Checks one wizard step; `Ok` means the buyer may go on.
-    pub async fn validate_connection_step(&self, caller: &Caller, input: StepInput) -> AppResult<()> {
+    pub async fn validate_connection_step(
+        &self,
+        caller: &Caller,
+        input: StepInput,
+    ) -> AppResult<()> {
         self.buyer(caller)?;
         let step = input.step.as_str();
-        if !matches!(step, "partner" | "configuration" | "notifications" | "review") {
+        if !matches!(
+            step,
+            "partner" | "configuration" | "notifications" | "review"
+        ) {
             return Err(AppError::invalid(
                 "step",
                 "must be partner, configuration, notifications or review",
@@ -285,10 +302,18 @@ impl App {
                         && matches!(step, "configuration" | "review")
                     {
                         check_name(input.name.as_deref().unwrap_or(""), &mut errors);
-                        if input.environment.as_deref().and_then(parse_environment).is_none() {
+                        if input
+                            .environment
+                            .as_deref()
+                            .and_then(parse_environment)
+                            .is_none()
+                        {
                             errors.push(FieldError::new("environment", "choose test or live"));
                         }
-                        let creds = input.credentials.clone().unwrap_or(Value::Object(Default::default()));
+                        let creds = input
+                            .credentials
+                            .clone()
+                            .unwrap_or(Value::Object(Default::default()));
                         check_credentials(&schema, &ctype, &creds, &mut errors);
                         check_criteria(input.search_criteria.as_ref(), &mut errors);
                     }
@@ -298,7 +323,10 @@ impl App {
             }
         }
         if matches!(step, "notifications" | "review") {
-            check_emails(input.notification_emails.as_deref().unwrap_or(&[]), &mut errors);
+            check_emails(
+                input.notification_emails.as_deref().unwrap_or(&[]),
+                &mut errors,
+            );
         }
         if step == "review" && input.accept_financial_responsibility != Some(true) {
             errors.push(FieldError::new(
@@ -502,7 +530,12 @@ impl App {
 
     /// Edit access: saves and re-runs the activation; refused while Not
     /// Working (Connectivity is reviewing) or once Not Completed.
-    pub async fn edit_access(&self, caller: &Caller, id: AccessId, edit: AccessEdit) -> AppResult<()> {
+    pub async fn edit_access(
+        &self,
+        caller: &Caller,
+        id: AccessId,
+        edit: AccessEdit,
+    ) -> AppResult<()> {
         let partner = caller.partner()?;
         self.change_access_config(
             AccessScope::Buyer(partner.org),
@@ -562,7 +595,9 @@ impl App {
         let transition = domain::decide(access.state(), event, now, &self.connection_policy())
             .map_err(|r| AppError::Conflict(r.to_string()))?;
         if let Some(token) = fix_token
-            && !tx.use_fix_link(&super::apply::hash_token(token), now).await?
+            && !tx
+                .use_fix_link(&super::apply::hash_token(token), now)
+                .await?
         {
             return Err(AppError::Conflict(
                 "this link has expired or was already used".into(),
@@ -600,7 +635,8 @@ impl App {
             {
                 let stored = credentials::seal(keyring, &schema, &creds, access.id)?;
                 let fingerprint = credentials::fingerprint(keyring, &creds);
-                tx.set_access_config(access.id, &stored, &fingerprint).await?;
+                tx.set_access_config(access.id, &stored, &fingerprint)
+                    .await?;
             }
         }
         if !errors.is_empty() {

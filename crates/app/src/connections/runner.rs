@@ -10,7 +10,9 @@ use crate::cases::ActorRef;
 use crate::{App, AppError, AppResult};
 use frontdesk_activation::endpoints::{is_local, same_origin_as_any};
 use frontdesk_activation::schema::CredentialSchema;
-use frontdesk_activation::{Advance, RunContext, RunProgress, SearchCriteria, ValidateFailure, advance};
+use frontdesk_activation::{
+    Advance, RunContext, RunProgress, SearchCriteria, ValidateFailure, advance,
+};
 use frontdesk_domain::Timestamp;
 use frontdesk_domain::connections::{self as domain, AccessEvent, RunSummary};
 use frontdesk_store::connections::{AccessRecord, AccessScope, RunRecord};
@@ -43,7 +45,12 @@ impl App {
         let now = self.now();
         let claimed = self
             .store
-            .claim_runs(now, LEASE_MS, c.runs_per_worker.max(1), c.per_seller_limit.max(1))
+            .claim_runs(
+                now,
+                LEASE_MS,
+                c.runs_per_worker.max(1),
+                c.per_seller_limit.max(1),
+            )
             .await?;
         let mut stats = RunnerStats {
             claimed: claimed.len(),
@@ -56,7 +63,9 @@ impl App {
                 Ok(Step::Finished) => stats.finished += 1,
                 Ok(Step::Waiting) => stats.waiting += 1,
                 Ok(Step::Dropped) => {}
-                Err(e) => tracing::warn!(error = %e, "activation run failed; its lease will expire and it is retried"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "activation run failed; its lease will expire and it is retried")
+                }
             }
         }
         Ok(stats)
@@ -84,11 +93,20 @@ impl App {
                 }
                 let mut rng = rand::rngs::StdRng::from_os_rng();
                 let clock = self.clock.clone();
-                Some(advance(&ctx, &mut progress, &self.connections.client, move || clock.now(), &mut rng).await)
+                Some(
+                    advance(
+                        &ctx,
+                        &mut progress,
+                        &self.connections.client,
+                        move || clock.now(),
+                        &mut rng,
+                    )
+                    .await,
+                )
             }
         };
-        let json = serde_json::to_string(&progress)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let json =
+            serde_json::to_string(&progress).map_err(|e| AppError::Internal(e.to_string()))?;
         match outcome {
             Some(Advance::WaitUntil(at)) => {
                 self.store
@@ -102,13 +120,18 @@ impl App {
                 self.finish_run(&run, &json, &progress, summary).await?;
                 Ok(Step::Finished)
             }
-            None => Err(AppError::Internal("a failed validate left no summary".into())),
+            None => Err(AppError::Internal(
+                "a failed validate left no summary".into(),
+            )),
         }
     }
 
     /// Decrypts the stored configuration and checks it again (the
     /// `validate` step): the schema may have changed since it was saved.
-    async fn run_context(&self, access: &AccessRecord) -> AppResult<Result<RunContext, ValidateFailure>> {
+    async fn run_context(
+        &self,
+        access: &AccessRecord,
+    ) -> AppResult<Result<RunContext, ValidateFailure>> {
         let Some(ctype) = self
             .store
             .connection_type(access.seller_id, &access.kind)
@@ -129,7 +152,9 @@ impl App {
         let keyring = self.keyring()?;
         let plain = match credentials::open(keyring, &access.config, access.id) {
             Ok(v) => v,
-            Err(OpenError::Decrypt | OpenError::Corrupt) => return Ok(Err(ValidateFailure::Decrypt)),
+            Err(OpenError::Decrypt | OpenError::Corrupt) => {
+                return Ok(Err(ValidateFailure::Decrypt));
+            }
         };
         let creds = match schema.validate(&plain) {
             Ok(c) => c,
@@ -180,7 +205,10 @@ impl App {
     ) -> AppResult<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let Some(access) = tx.access_for_update(AccessScope::Staff, run.access_id).await? else {
+        let Some(access) = tx
+            .access_for_update(AccessScope::Staff, run.access_id)
+            .await?
+        else {
             return Ok(());
         };
         let summary_str = serde_json::to_value(summary)
@@ -244,7 +272,9 @@ impl App {
                     kind: timer.kind,
                     epoch: timer.epoch,
                 };
-                let Ok(transition) = domain::decide(access.state(), event, now, &self.connection_policy()) else {
+                let Ok(transition) =
+                    domain::decide(access.state(), event, now, &self.connection_policy())
+                else {
                     continue;
                 };
                 let actor = ActorRef::system();

@@ -48,19 +48,52 @@ fn step<'a>(access: &'a Value, name: &str) -> &'a Value {
 async fn scripted_behaviours(app: TestApp) {
     let w = app.world().await;
     let s = app.demo_sellers().await;
-    // (user, expected status, deciding step, its code)
-    let cases: [(&str, &str, Option<(&str, &str)>); 11] = [
+    // (user, expected status, deciding step and its code)
+    type Expected = (
+        &'static str,
+        &'static str,
+        Option<(&'static str, &'static str)>,
+    );
+    let cases: [Expected; 11] = [
         ("ok", "working", None),
-        ("not-enabled", "pending_seller", Some(("authenticate", "ACCESS_NOT_ENABLED"))),
-        ("needs-criteria", "pending_seller", Some(("search", "NO_OPTIONS"))),
+        (
+            "not-enabled",
+            "pending_seller",
+            Some(("authenticate", "ACCESS_NOT_ENABLED")),
+        ),
+        (
+            "needs-criteria",
+            "pending_seller",
+            Some(("search", "NO_OPTIONS")),
+        ),
         ("quote-fails", "not_working", Some(("quote", "301"))),
         ("hotels-fail", "not_working", Some(("hotels", "22500"))),
-        ("destinations-empty", "pending_seller", Some(("destinations", "NO_CONTENT"))),
+        (
+            "destinations-empty",
+            "pending_seller",
+            Some(("destinations", "NO_CONTENT")),
+        ),
         ("flaky", "working", None),
-        ("server-error", "not_working", Some(("authenticate", "HTTP_500"))),
-        ("missing-field", "not_working", Some(("authenticate", "MISSING_FIELD"))),
-        ("garbage", "not_working", Some(("authenticate", "BAD_RESPONSE"))),
-        ("redirect", "pending_seller", Some(("authenticate", "REDIRECT"))),
+        (
+            "server-error",
+            "not_working",
+            Some(("authenticate", "HTTP_500")),
+        ),
+        (
+            "missing-field",
+            "not_working",
+            Some(("authenticate", "MISSING_FIELD")),
+        ),
+        (
+            "garbage",
+            "not_working",
+            Some(("authenticate", "BAD_RESPONSE")),
+        ),
+        (
+            "redirect",
+            "pending_seller",
+            Some(("authenticate", "REDIRECT")),
+        ),
     ];
     let mut ids = Vec::new();
     for (user, _, _) in &cases {
@@ -68,7 +101,12 @@ async fn scripted_behaviours(app: TestApp) {
         assert_eq!(a["status"], "pending", "{a}");
         ids.push(a["id"].as_i64().unwrap());
     }
-    let wrong = request(&app, &w.a_admin, mirador(&s, "ok", "not-the-password", "wrong")).await;
+    let wrong = request(
+        &app,
+        &w.a_admin,
+        mirador(&s, "ok", "not-the-password", "wrong"),
+    )
+    .await;
     let atlas_pull = request(
         &app,
         &w.a_admin,
@@ -90,7 +128,14 @@ async fn scripted_behaviours(app: TestApp) {
         assert_eq!(a["status"], *status, "{user}: {a}");
         match decided {
             None => {
-                for name in ["validate", "authenticate", "search", "quote", "hotels", "destinations"] {
+                for name in [
+                    "validate",
+                    "authenticate",
+                    "search",
+                    "quote",
+                    "hotels",
+                    "destinations",
+                ] {
                     assert_eq!(step(&a, name)["status"], "passed", "{user} {name}: {a}");
                 }
                 assert_eq!(a["case_status"], "Delivered");
@@ -99,7 +144,10 @@ async fn scripted_behaviours(app: TestApp) {
                 let st = step(&a, name);
                 assert_eq!(st["status"], "failed", "{user}: {a}");
                 assert_eq!(st["error_code"], *code, "{user}: {st}");
-                assert!(st["message"].as_str().is_some_and(|m| !m.is_empty()), "{st}");
+                assert!(
+                    st["message"].as_str().is_some_and(|m| !m.is_empty()),
+                    "{st}"
+                );
             }
         }
     }
@@ -108,17 +156,24 @@ async fn scripted_behaviours(app: TestApp) {
     let hotels = app.settled_access(&w.a_admin, ids[4]).await;
     assert_eq!(step(&hotels, "hotels")["attempts"], 4, "{hotels}");
     assert_eq!(step(&hotels, "destinations")["status"], "skipped");
-    let wrong = app.settled_access(&w.a_admin, wrong["id"].as_i64().unwrap()).await;
+    let wrong = app
+        .settled_access(&w.a_admin, wrong["id"].as_i64().unwrap())
+        .await;
     assert_eq!(wrong["status"], "pending_seller", "{wrong}");
     assert_eq!(step(&wrong, "authenticate")["error_code"], "22401");
     for a in [atlas_pull, atlas_push] {
-        let a = app.settled_access(&w.a_admin, a["id"].as_i64().unwrap()).await;
+        let a = app
+            .settled_access(&w.a_admin, a["id"].as_i64().unwrap())
+            .await;
         assert_eq!(a["status"], "working", "{a}");
     }
     // The per-seller limit held: the seller never saw more than 4 at once
     // (the store refuses a fifth claim; here every run finished).
     let counts = app.app.store.run_counts().await.unwrap();
-    assert!(counts.iter().all(|(state, _)| state != "running"), "{counts:?}");
+    assert!(
+        counts.iter().all(|(state, _)| state != "running"),
+        "{counts:?}"
+    );
     app.shutdown().await;
 }
 
@@ -127,7 +182,12 @@ async fn scripted_behaviours(app: TestApp) {
 async fn fix_link_and_mails(app: TestApp) {
     let w = app.world().await;
     let s = app.demo_sellers().await;
-    let a = request(&app, &w.a_admin, mirador(&s, "needs-criteria", "demo", "B2C")).await;
+    let a = request(
+        &app,
+        &w.a_admin,
+        mirador(&s, "needs-criteria", "demo", "B2C"),
+    )
+    .await;
     let id = a["id"].as_i64().unwrap();
     let a = app.settled_access(&w.a_admin, id).await;
     assert_eq!(a["status"], "pending_seller", "{a}");
@@ -142,12 +202,19 @@ async fn fix_link_and_mails(app: TestApp) {
         .text
         .split("/fix/")
         .nth(1)
-        .and_then(|rest| rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).next())
+        .and_then(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+        })
         .unwrap()
         .to_owned();
     let view = app.app.fix_view(&token).await.unwrap();
     assert_eq!(view.name, "B2C");
-    assert!(serde_json::to_string(&view).unwrap().contains("needs-criteria"));
+    assert!(
+        serde_json::to_string(&view)
+            .unwrap()
+            .contains("needs-criteria")
+    );
     app.app
         .fix_with_link(&token, None, Some(json!({"destinations": ["PTLIS"]})))
         .await
@@ -162,17 +229,32 @@ async fn fix_link_and_mails(app: TestApp) {
     app.settle().await;
     let mails = app.maildir_messages();
     assert!(
-        mails.iter().any(|m| m.raw.contains("ops@alpha.example") && m.text.contains("is now Working")),
+        mails
+            .iter()
+            .any(|m| m.raw.contains("ops@alpha.example") && m.text.contains("is now Working")),
         "the notification emails were told"
     );
     // The case thread tells the same story, in one case.
     let case = app.case(&w.a_admin, a["case_id"].as_i64().unwrap()).await;
     let text = case.to_string();
-    assert!(text.contains("Activation run 1 finished: Pending Seller"), "{text}");
-    assert!(text.contains("Activation run 2 finished: Working"), "{text}");
+    assert!(
+        text.contains("Activation run 1 finished: Pending Seller"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Activation run 2 finished: Working"),
+        "{text}"
+    );
     assert!(text.contains("NO_OPTIONS"), "{text}");
     // Timers only lived in Pending Seller: none remain.
-    assert!(app.app.store.access_timers(frontdesk_domain::CaseId(a["case_id"].as_i64().unwrap())).await.unwrap().is_empty());
+    assert!(
+        app.app
+            .store
+            .access_timers(frontdesk_domain::CaseId(a["case_id"].as_i64().unwrap()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     app.shutdown().await;
 }
 
@@ -180,54 +262,113 @@ async fn refusals(app: TestApp) {
     let w = app.world().await;
     let s = app.demo_sellers().await;
     // Inactive sellers are never offered.
-    let partners = app.get(&w.a_admin, "/api/v1/connections/partners").await.expect_status(200).json();
-    let names: Vec<&str> = partners["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"Mirador Hotels") && names.contains(&"Atlas Beds"), "{names:?}");
+    let partners = app
+        .get(&w.a_admin, "/api/v1/connections/partners")
+        .await
+        .expect_status(200)
+        .json();
+    let names: Vec<&str> = partners["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Mirador Hotels") && names.contains(&"Atlas Beds"),
+        "{names:?}"
+    );
     assert!(!names.iter().any(|n| n.contains("Dormant")), "{names:?}");
     let mut dormant = mirador(&s, "ok", "demo", "x");
     dormant["seller_id"] = json!(s.dormant);
-    let r = app.post(&w.a_admin, "/api/v1/connections", dormant).await.expect_status(422);
+    let r = app
+        .post(&w.a_admin, "/api/v1/connections", dormant)
+        .await
+        .expect_status(422);
     assert!(r.text().contains("seller_id"), "{}", r.text());
     // Schema violations, field by field.
     let mut bad = mirador(&s, "x", "demo", "");
     bad["credentials"]["user"] = json!("a b");
     bad["notification_emails"] = json!(["not an address"]);
     bad["accept_financial_responsibility"] = json!(false);
-    let r = app.post(&w.a_admin, "/api/v1/connections", bad).await.expect_status(422);
+    let r = app
+        .post(&w.a_admin, "/api/v1/connections", bad)
+        .await
+        .expect_status(422);
     let t = r.text();
-    for field in ["credentials.user", "name", "notification_emails[0]", "accept_financial_responsibility"] {
+    for field in [
+        "credentials.user",
+        "name",
+        "notification_emails[0]",
+        "accept_financial_responsibility",
+    ] {
         assert!(t.contains(field), "{field} in {t}");
     }
     // URL fields must point at the registered host.
-    for url in ["http://169.254.169.254/latest/meta-data", "http://10.0.0.1/graphql", "https://elsewhere.example/graphql"] {
+    for url in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.1/graphql",
+        "https://elsewhere.example/graphql",
+    ] {
         let mut b = mirador(&s, "ok", "demo", "u");
         b["credentials"]["url"] = json!(url);
-        let r = app.post(&w.a_admin, "/api/v1/connections", b).await.expect_status(422);
+        let r = app
+            .post(&w.a_admin, "/api/v1/connections", b)
+            .await
+            .expect_status(422);
         assert!(r.text().contains("credentials.url"), "{url}: {}", r.text());
     }
     // Unknown fields are refused.
     let mut b = mirador(&s, "ok", "demo", "u");
     b["credentials"]["extra"] = json!("x");
-    app.post(&w.a_admin, "/api/v1/connections", b).await.expect_status(422);
+    app.post(&w.a_admin, "/api/v1/connections", b)
+        .await
+        .expect_status(422);
     let mut b = mirador(&s, "ok", "demo", "u");
     b["surprise"] = json!(1);
-    app.post(&w.a_admin, "/api/v1/connections", b).await.expect_status(400);
+    app.post(&w.a_admin, "/api/v1/connections", b)
+        .await
+        .expect_status(400);
     // The wizard's step validation stores nothing.
     app.post(&w.a_admin, "/api/v1/connections/validate",
         json!({"step": "configuration", "seller_id": s.mirador, "connection_type": "pull", "name": "n", "environment": "test",
                "credentials": {"user": "ok"}}))
         .await
         .expect_status(422);
-    app.post(&w.a_admin, "/api/v1/connections/validate", json!({"step": "partner", "seller_id": s.mirador, "connection_type": "pull"}))
-        .await
-        .expect_status(200);
+    app.post(
+        &w.a_admin,
+        "/api/v1/connections/validate",
+        json!({"step": "partner", "seller_id": s.mirador, "connection_type": "pull"}),
+    )
+    .await
+    .expect_status(200);
     // A duplicate of a live request: 409 naming the existing access.
     let first = request(&app, &w.a_admin, mirador(&s, "ok", "demo", "B2B")).await;
-    let r = app.post(&w.a_admin, "/api/v1/connections", mirador(&s, "ok", "demo", "B2B again")).await.expect_status(409);
-    assert!(r.text().contains(&format!("/connections/{}", first["id"])), "{}", r.text());
+    let r = app
+        .post(
+            &w.a_admin,
+            "/api/v1/connections",
+            mirador(&s, "ok", "demo", "B2B again"),
+        )
+        .await
+        .expect_status(409);
+    assert!(
+        r.text().contains(&format!("/connections/{}", first["id"])),
+        "{}",
+        r.text()
+    );
     // Idempotency-Key replays the first answer.
     let body = mirador(&s, "ok", "other-password", "Idem");
-    let send = || app.send(app.request(reqwest::Method::POST, "/api/v1/connections", Some(&w.a_admin)).header("idempotency-key", "k-1").json(&body));
+    let send = || {
+        app.send(
+            app.request(
+                reqwest::Method::POST,
+                "/api/v1/connections",
+                Some(&w.a_admin),
+            )
+            .header("idempotency-key", "k-1")
+            .json(&body),
+        )
+    };
     let one = send().await.expect_status(201).json();
     let two = send().await.expect_status(201);
     assert_eq!(two.header("idempotent-replayed").as_deref(), Some("true"));
@@ -247,41 +388,89 @@ async fn refusals(app: TestApp) {
         .await
         .unwrap();
     let _ = nc;
-    app.app.set_membership(BOTH, "no-contract", frontdesk_domain::org::MemberRole::Member).await.unwrap();
+    app.app
+        .set_membership(
+            BOTH,
+            "no-contract",
+            frontdesk_domain::org::MemberRole::Member,
+        )
+        .await
+        .unwrap();
     let r = app
-        .send(app.request(reqwest::Method::POST, "/api/v1/connections", Some(&w.both)).header("x-organization", "no-contract").json(&mirador(&s, "ok", "demo", "nc")))
+        .send(
+            app.request(reqwest::Method::POST, "/api/v1/connections", Some(&w.both))
+                .header("x-organization", "no-contract")
+                .json(&mirador(&s, "ok", "demo", "nc")),
+        )
         .await
         .expect_status(403);
-    assert!(r.text().contains("sales@frontdesk.localhost"), "{}", r.text());
+    assert!(
+        r.text().contains("sales@frontdesk.localhost"),
+        "{}",
+        r.text()
+    );
     app.shutdown().await;
 }
 
 async fn not_working_blocks_edit_and_staff_decide(app: TestApp) {
     let w = app.world().await;
     let s = app.demo_sellers().await;
-    let a = request(&app, &w.a_admin, mirador(&s, "server-error", "demo", "Broken")).await;
+    let a = request(
+        &app,
+        &w.a_admin,
+        mirador(&s, "server-error", "demo", "Broken"),
+    )
+    .await;
     let id = a["id"].as_i64().unwrap();
     let a = app.settled_access(&w.a_admin, id).await;
     assert_eq!(a["status"], "not_working", "{a}");
     assert_eq!(a["case_status"], "In Progress");
     assert!(a["edit_blocked"].as_str().is_some());
     let r = app
-        .send(app.request(reqwest::Method::PATCH, &format!("/api/v1/connections/{id}"), Some(&w.a_admin)).json(&json!({"name": "Renamed"})))
+        .send(
+            app.request(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/connections/{id}"),
+                Some(&w.a_admin),
+            )
+            .json(&json!({"name": "Renamed"})),
+        )
         .await
         .expect_status(409);
     assert!(r.text().contains("Not Working"), "{}", r.text());
     // Partners cannot use staff actions.
-    app.post_empty(&w.a_admin, &format!("/api/v1/staff/connections/{id}/rerun")).await.expect_status(403);
+    app.post_empty(&w.a_admin, &format!("/api/v1/staff/connections/{id}/rerun"))
+        .await
+        .expect_status(403);
     // Connectivity: the queue, a re-run, then mark working after a check.
-    let q = app.get(&w.agent, "/api/v1/staff/connections?status=not_working").await.expect_status(200).json();
-    assert!(q["items"].as_array().unwrap().iter().any(|i| i["id"] == id), "{q}");
-    app.post_empty(&w.agent, &format!("/api/v1/staff/connections/{id}/rerun")).await.expect_status(200);
+    let q = app
+        .get(&w.agent, "/api/v1/staff/connections?status=not_working")
+        .await
+        .expect_status(200)
+        .json();
+    assert!(
+        q["items"].as_array().unwrap().iter().any(|i| i["id"] == id),
+        "{q}"
+    );
+    app.post_empty(&w.agent, &format!("/api/v1/staff/connections/{id}/rerun"))
+        .await
+        .expect_status(200);
     let a = app.settled_access(&w.a_admin, id).await;
     assert_eq!(a["status"], "not_working");
     assert_eq!(a["runs"].as_array().unwrap().len(), 2);
-    app.post(&w.agent, &format!("/api/v1/staff/connections/{id}/mark-working"), json!({})).await.expect_status(422);
+    app.post(
+        &w.agent,
+        &format!("/api/v1/staff/connections/{id}/mark-working"),
+        json!({}),
+    )
+    .await
+    .expect_status(422);
     let a = app
-        .post(&w.agent, &format!("/api/v1/staff/connections/{id}/mark-working"), json!({"message": "Booked a test reservation by phone with the seller."}))
+        .post(
+            &w.agent,
+            &format!("/api/v1/staff/connections/{id}/mark-working"),
+            json!({"message": "Booked a test reservation by phone with the seller."}),
+        )
         .await
         .expect_status(200)
         .json();
@@ -295,19 +484,41 @@ async fn not_working_blocks_edit_and_staff_decide(app: TestApp) {
         .json();
     assert_eq!(r["status"], "pending");
     let a = app.settled_access(&w.a_admin, id).await;
-    assert_eq!(a["status"], "working", "the blank password kept the stored one: {a}");
+    assert_eq!(
+        a["status"], "working",
+        "the blank password kept the stored one: {a}"
+    );
     // Stopped as a duplicate: final.
-    app.post(&w.agent, &format!("/api/v1/staff/connections/{id}/not-completed"), json!({"reason": "duplicate", "message": "Same as another request."}))
+    app.post(
+        &w.agent,
+        &format!("/api/v1/staff/connections/{id}/not-completed"),
+        json!({"reason": "duplicate", "message": "Same as another request."}),
+    )
+    .await
+    .expect_status(200);
+    app.post_empty(&w.agent, &format!("/api/v1/staff/connections/{id}/rerun"))
         .await
-        .expect_status(200);
-    app.post_empty(&w.agent, &format!("/api/v1/staff/connections/{id}/rerun")).await.expect_status(409);
-    app.post_empty(&w.a_admin, &format!("/api/v1/connections/{id}/cancel")).await.expect_status(409);
-    let a = app.get(&w.a_admin, &format!("/api/v1/connections/{id}")).await.expect_status(200).json();
+        .expect_status(409);
+    app.post_empty(&w.a_admin, &format!("/api/v1/connections/{id}/cancel"))
+        .await
+        .expect_status(409);
+    let a = app
+        .get(&w.a_admin, &format!("/api/v1/connections/{id}"))
+        .await
+        .expect_status(200)
+        .json();
     assert_eq!(a["status"], "not_completed");
     assert_eq!(a["case_status"], "Not Completed");
     // The buyer cancels another one.
     let b = request(&app, &w.a_admin, mirador(&s, "ok", "demo", "To cancel")).await;
-    let b = app.post_empty(&w.a_admin, &format!("/api/v1/connections/{}/cancel", b["id"])).await.expect_status(200).json();
+    let b = app
+        .post_empty(
+            &w.a_admin,
+            &format!("/api/v1/connections/{}/cancel", b["id"]),
+        )
+        .await
+        .expect_status(200)
+        .json();
     assert_eq!(b["status"], "not_completed");
     app.shutdown().await;
 }
@@ -320,27 +531,80 @@ async fn isolation_and_no_secret_leaks(app: TestApp) {
     let id = a["id"].as_i64().unwrap();
     let a = app.settled_access(&w.a_admin, id).await;
     assert_eq!(a["status"], "pending_seller", "a wrong password: {a}");
-    assert_eq!(a["credentials"]["password"], "••••••pw", "masked to the last 2");
+    assert_eq!(
+        a["credentials"]["password"], "••••••pw",
+        "masked to the last 2"
+    );
     // Another buyer sees nothing.
-    app.get(&w.b_member, &format!("/api/v1/connections/{id}")).await.expect_status(404);
-    let list = app.get(&w.b_member, "/api/v1/connections").await.expect_status(200).json();
-    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
-    app.send(app.request(reqwest::Method::PATCH, &format!("/api/v1/connections/{id}"), Some(&w.b_member)).json(&json!({"name": "x"})))
+    app.get(&w.b_member, &format!("/api/v1/connections/{id}"))
         .await
         .expect_status(404);
-    app.post_empty(&w.b_member, &format!("/api/v1/connections/{id}/cancel")).await.expect_status(404);
+    let list = app
+        .get(&w.b_member, "/api/v1/connections")
+        .await
+        .expect_status(200)
+        .json();
+    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+    app.send(
+        app.request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/connections/{id}"),
+            Some(&w.b_member),
+        )
+        .json(&json!({"name": "x"})),
+    )
+    .await
+    .expect_status(404);
+    app.post_empty(&w.b_member, &format!("/api/v1/connections/{id}/cancel"))
+        .await
+        .expect_status(404);
     // The seller sees the request made to it (masked); another seller does not.
-    app.app.create_user("rosa@mirador.example", "Rosa", Some(PASSWORD), false).await.unwrap();
-    app.app.set_membership("rosa@mirador.example", "mirador", frontdesk_domain::org::MemberRole::Admin).await.unwrap();
-    app.app.create_user("tom@atlasbeds.example", "Tom", Some(PASSWORD), false).await.unwrap();
-    app.app.set_membership("tom@atlasbeds.example", "atlasbeds", frontdesk_domain::org::MemberRole::Admin).await.unwrap();
+    app.app
+        .create_user("rosa@mirador.example", "Rosa", Some(PASSWORD), false)
+        .await
+        .unwrap();
+    app.app
+        .set_membership(
+            "rosa@mirador.example",
+            "mirador",
+            frontdesk_domain::org::MemberRole::Admin,
+        )
+        .await
+        .unwrap();
+    app.app
+        .create_user("tom@atlasbeds.example", "Tom", Some(PASSWORD), false)
+        .await
+        .unwrap();
+    app.app
+        .set_membership(
+            "tom@atlasbeds.example",
+            "atlasbeds",
+            frontdesk_domain::org::MemberRole::Admin,
+        )
+        .await
+        .unwrap();
     let rosa = app.login("rosa@mirador.example", PASSWORD).await;
     let tom = app.login("tom@atlasbeds.example", PASSWORD).await;
-    let seen = app.get(&rosa, "/api/v1/connections").await.expect_status(200).json();
+    let seen = app
+        .get(&rosa, "/api/v1/connections")
+        .await
+        .expect_status(200)
+        .json();
     assert_eq!(seen["view"], "seller");
-    assert!(seen["items"].as_array().unwrap().iter().any(|i| i["id"] == id), "{seen}");
-    app.get(&rosa, &format!("/api/v1/connections/{id}")).await.expect_status(200);
-    app.get(&tom, &format!("/api/v1/connections/{id}")).await.expect_status(404);
+    assert!(
+        seen["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id),
+        "{seen}"
+    );
+    app.get(&rosa, &format!("/api/v1/connections/{id}"))
+        .await
+        .expect_status(200);
+    app.get(&tom, &format!("/api/v1/connections/{id}"))
+        .await
+        .expect_status(404);
     // The seller fixes the password itself, without a link.
     app.post(&rosa, &format!("/api/v1/connections/{id}/seller-fix"),
         json!({"credentials": {"url": format!("{}/mirador/pull/test/graphql", s.base_url), "user": "ok", "password": "demo"}}))
@@ -350,15 +614,45 @@ async fn isolation_and_no_secret_leaks(app: TestApp) {
     assert_eq!(a["status"], "working", "{a}");
     // No secret anywhere: API answers, case thread, mails, runs, outbox.
     app.settle().await;
-    let detail = app.get(&w.a_admin, &format!("/api/v1/connections/{id}")).await.text();
-    let case = app.case(&w.agent, a["case_id"].as_i64().unwrap()).await.to_string();
-    let mails: String = app.maildir_messages().iter().map(|m| m.raw.clone()).collect();
+    let detail = app
+        .get(&w.a_admin, &format!("/api/v1/connections/{id}"))
+        .await
+        .text();
+    let case = app
+        .case(&w.agent, a["case_id"].as_i64().unwrap())
+        .await
+        .to_string();
+    let mails: String = app
+        .maildir_messages()
+        .iter()
+        .map(|m| m.raw.clone())
+        .collect();
     let runs = format!("{:?}", app.app.store.runs(AccessId(id)).await.unwrap());
-    let stored = app.app.store.access(frontdesk_store::connections::AccessScope::Staff, AccessId(id)).await.unwrap().unwrap().config;
+    let stored = app
+        .app
+        .store
+        .access(
+            frontdesk_store::connections::AccessScope::Staff,
+            AccessId(id),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .config;
     let outbox = app.outbox(&w.agent).await;
-    for (what, text) in [("detail", detail), ("case", case), ("mails", mails), ("runs", runs), ("stored", stored), ("outbox", format!("{outbox:?}"))] {
+    for (what, text) in [
+        ("detail", detail),
+        ("case", case),
+        ("mails", mails),
+        ("runs", runs),
+        ("stored", stored),
+        ("outbox", format!("{outbox:?}")),
+    ] {
         assert!(!text.contains(secret), "the secret leaked into {what}");
-        assert!(!text.contains("\"demo\""), "the fixed password leaked into {what}");
+        assert!(
+            !text.contains("\"demo\""),
+            "the fixed password leaked into {what}"
+        );
     }
     app.shutdown().await;
 }

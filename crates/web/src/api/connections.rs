@@ -53,7 +53,7 @@ fn params(
     p: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<ListParams> {
     p.map(|Query(p)| p)
-        .map_err(|e| ApiError::bad_request(&format!("invalid query: {}", e.body_text())))
+        .map_err(|e| ApiError::bad_request(format!("invalid query: {}", e.body_text())))
 }
 
 fn access_id(raw: &str) -> ApiResult<AccessId> {
@@ -84,10 +84,7 @@ pub struct FixBody {
     pub search_criteria: Option<Value>,
 }
 
-pub async fn partners(
-    State(app): State<App>,
-    Auth(caller): Auth,
-) -> ApiResult<Json<Value>> {
+pub async fn partners(State(app): State<App>, Auth(caller): Auth) -> ApiResult<Json<Value>> {
     let items: Vec<PartnerView> = app.partners(&caller).await?;
     Ok(Json(j!({ "items": items })))
 }
@@ -127,7 +124,9 @@ pub async fn create(
                 .ok()
                 .filter(|k| !k.is_empty() && k.len() <= 255)
                 .ok_or_else(|| {
-                    ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters")
+                    ApiError::bad_request(
+                        "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                    )
                 })?;
             Some(IdempotencyKey {
                 key: key.to_owned(),
@@ -140,7 +139,10 @@ pub async fn create(
     };
     let created = app.request_connection(&caller, req, idempotency).await?;
     let detail = app.access_detail(&caller, created.id).await?;
-    let run = detail.runs.first().map(|r| j!({"run": r.run, "state": r.state, "cause": r.cause}));
+    let run = detail
+        .runs
+        .first()
+        .map(|r| j!({"run": r.run, "state": r.state, "cause": r.cause}));
     let mut body = serde_json::to_value(&detail).unwrap_or(Value::Null);
     if let Some(obj) = body.as_object_mut() {
         obj.insert("activation".into(), run.unwrap_or(Value::Null));
@@ -277,14 +279,12 @@ pub async fn request_seller_fix(
 ) -> ApiResult<Json<AccessDetail>> {
     let id = access_id(&id)?;
     let b: MessageBody = json(&headers, &body)?;
-    app.staff_request_seller_fix(&caller, id, &b.message).await?;
+    app.staff_request_seller_fix(&caller, id, &b.message)
+        .await?;
     Ok(Json(app.access_detail(&caller, id).await?))
 }
 
-pub async fn admin_sellers(
-    State(app): State<App>,
-    Auth(caller): Auth,
-) -> ApiResult<Json<Value>> {
+pub async fn admin_sellers(State(app): State<App>, Auth(caller): Auth) -> ApiResult<Json<Value>> {
     let items = app.admin_sellers(&caller).await?;
     Ok(Json(j!({ "items": items })))
 }

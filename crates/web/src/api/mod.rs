@@ -88,7 +88,10 @@ pub fn routes(app: &App) -> Router<App> {
             get(connections::show).patch(connections::edit),
         )
         .route("/connections/{id}/cancel", post(connections::cancel))
-        .route("/connections/{id}/seller-fix", post(connections::seller_fix))
+        .route(
+            "/connections/{id}/seller-fix",
+            post(connections::seller_fix),
+        )
         .route("/staff/connections", get(connections::staff_list))
         .route("/staff/connections/{id}/rerun", post(connections::rerun))
         .route(
