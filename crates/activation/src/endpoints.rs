@@ -33,11 +33,15 @@ pub fn same_origin_as_any(url: &str, registered: &[&str]) -> bool {
     let Ok(url) = Url::parse(url) else {
         return false;
     };
-    registered.iter().filter_map(|r| Url::parse(r).ok()).any(|r| {
-        r.scheme() == url.scheme()
-            && r.host_str().map(str::to_ascii_lowercase) == url.host_str().map(str::to_ascii_lowercase)
-            && r.port_or_known_default() == url.port_or_known_default()
-    })
+    registered
+        .iter()
+        .filter_map(|r| Url::parse(r).ok())
+        .any(|r| {
+            r.scheme() == url.scheme()
+                && r.host_str().map(str::to_ascii_lowercase)
+                    == url.host_str().map(str::to_ascii_lowercase)
+                && r.port_or_known_default() == url.port_or_known_default()
+        })
 }
 
 #[cfg(test)]

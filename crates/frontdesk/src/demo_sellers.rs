@@ -11,8 +11,18 @@ use std::path::Path;
 
 /// Seller users of the demo (password: the demo's).
 pub const SELLER_SIGN_INS: [(&str, &str, &str, &str); 2] = [
-    ("rosa@mirador.example", "Rosa Mirador", "mirador", "seller: Mirador Hotels"),
-    ("tom@atlasbeds.example", "Tom Atlas", "atlasbeds", "seller: Atlas Beds"),
+    (
+        "rosa@mirador.example",
+        "Rosa Mirador",
+        "mirador",
+        "seller: Mirador Hotels",
+    ),
+    (
+        "tom@atlasbeds.example",
+        "Tom Atlas",
+        "atlasbeds",
+        "seller: Atlas Beds",
+    ),
 ];
 
 /// Reads the demo's credential key from `data_dir/secret.key`, creating it
@@ -83,7 +93,10 @@ pub async fn register(app: &App, admin: &Caller, base_url: &str) -> AppResult<()
             org.0,
             SellerInput {
                 active: spec.active,
-                description: format!("{} — demo seller (hotels in 8 European countries).", spec.name),
+                description: format!(
+                    "{} — demo seller (hotels in 8 European countries).",
+                    spec.name
+                ),
                 activation_contacts: vec![format!("activation@{code}.example")],
             },
         )

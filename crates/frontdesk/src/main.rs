@@ -303,9 +303,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let seller_url = frontdesk::demo_sellers::start(&seller_listen).await?;
             let admin = frontdesk::demo::as_user(&app, "admin@frontdesk.localhost", None).await?;
             frontdesk::demo_sellers::register(&app, &admin, &seller_url).await?;
-            frontdesk::demo_sellers::seed_seller_users(&app, frontdesk::demo::DEMO_PASSWORD).await?;
+            frontdesk::demo_sellers::seed_seller_users(&app, frontdesk::demo::DEMO_PASSWORD)
+                .await?;
             frontdesk::demo::print_sign_ins(&app, seeded);
-            println!("Demo seller (SELLER-API.md) on {seller_url}: Mirador Hotels, Atlas Beds (Dormant Stays is inactive)");
+            println!(
+                "Demo seller (SELLER-API.md) on {seller_url}: Mirador Hotels, Atlas Beds (Dormant Stays is inactive)"
+            );
             if no_serve {
                 return Ok(());
             }

@@ -18,8 +18,7 @@ pub use message::{
     new_message_id, reply_address, thread_root,
 };
 pub use render::{
-    ConnectionMail, render_connection,
-    MailContext, REPLY_ABOVE_MARKER, Rendered, case_from_subject, mail_subject, render,
-    render_closed_case_reply, subject_tag,
+    ConnectionMail, MailContext, REPLY_ABOVE_MARKER, Rendered, case_from_subject, mail_subject,
+    render, render_closed_case_reply, render_connection, subject_tag,
 };
 pub use transport::{Maildir, Smtp, SmtpConfig, SmtpTls, Transport, TransportError};

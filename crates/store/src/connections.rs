@@ -417,7 +417,10 @@ impl Store {
         scope: AccessScope,
         id: AccessId,
     ) -> StoreResult<Option<AccessRecord>> {
-        let mut sql = SqlBuilder::new(self.backend, &format!("SELECT {ACCESS_COLUMNS} WHERE a.id = "));
+        let mut sql = SqlBuilder::new(
+            self.backend,
+            &format!("SELECT {ACCESS_COLUMNS} WHERE a.id = "),
+        );
         sql.bind(Param::Int(id.0));
         scope.restrict(&mut sql);
         let row = sql.query().fetch_optional(&self.read).await?;
@@ -463,7 +466,8 @@ impl Store {
             sql.push(" AND a.seller_id = ").bind(Param::Int(seller.0));
         }
         if let Some(env) = &q.environment {
-            sql.push(" AND a.environment = ").bind(Param::Text(env.clone()));
+            sql.push(" AND a.environment = ")
+                .bind(Param::Text(env.clone()));
         }
         if let Some(name) = &q.name {
             let pattern = format!(
@@ -485,7 +489,10 @@ impl Store {
         };
         if let Some((key, id)) = q.after {
             sql.push(&format!(" AND ({col}, a.id) {cmp} ("));
-            sql.bind(Param::Int(key)).push(", ").bind(Param::Int(id)).push(")");
+            sql.bind(Param::Int(key))
+                .push(", ")
+                .bind(Param::Int(id))
+                .push(")");
         }
         sql.push(&format!(" ORDER BY {col} {dir}, a.id {dir} LIMIT "));
         sql.bind(Param::Int(q.limit));
@@ -534,17 +541,19 @@ impl Store {
 
     pub async fn run(&self, id: i64) -> StoreResult<Option<RunRecord>> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM activation_runs WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.read).await?;
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         row.as_ref().map(run_from).transpose()
     }
 
     /// When the next queued run is due, so a worker can sleep until then.
     pub async fn next_run_due(&self) -> StoreResult<Option<Timestamp>> {
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(next_at) FROM activation_runs WHERE state = 'queued'",
-        )
-        .fetch_one(&self.read)
-        .await?;
+        let due: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(next_at) FROM activation_runs WHERE state = 'queued'")
+                .fetch_one(&self.read)
+                .await?;
         Ok(due.map(Timestamp))
     }
 
@@ -801,7 +810,10 @@ impl Tx {
         scope: AccessScope,
         id: AccessId,
     ) -> StoreResult<Option<AccessRecord>> {
-        let mut sql = SqlBuilder::new(self.backend, &format!("SELECT {ACCESS_COLUMNS} WHERE a.id = "));
+        let mut sql = SqlBuilder::new(
+            self.backend,
+            &format!("SELECT {ACCESS_COLUMNS} WHERE a.id = "),
+        );
         sql.bind(Param::Int(id.0));
         scope.restrict(&mut sql);
         if self.backend == Backend::Postgres {

@@ -588,7 +588,10 @@ impl TestApp {
             if access["status"] != "pending" {
                 return access;
             }
-            assert!(Instant::now() < deadline, "access {id} is still pending: {access}");
+            assert!(
+                Instant::now() < deadline,
+                "access {id} is still pending: {access}"
+            );
             // Retries wait by rescheduling: move time past the longest wait.
             self.app.clock.advance(61);
             self.app.wake.notify_waiters();
