@@ -72,7 +72,8 @@ pub struct Errs {
 
 impl Errs {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.fields.push((field.to_owned(), capitalized(&message.into())));
+        self.fields
+            .push((field.to_owned(), capitalized(&message.into())));
     }
 
     /// The messages of `field` and of anything under it, joined.
@@ -82,13 +83,16 @@ impl Errs {
             .filter(|(f, _)| {
                 f == field
                     || f.strip_prefix(field)
-                        .is_some_and(|rest| rest.starts_with(['.', '[', '/']))
+                        .is_some_and(|rest| rest.starts_with(['.', '[', '/', '#']))
             })
             .map(|(f, m)| {
                 if f == field {
                     m.clone()
                 } else {
-                    format!("{}: {m}", &f[field.len()..].trim_start_matches(['.', '/']))
+                    format!(
+                        "{}: {m}",
+                        &f[field.len()..].trim_start_matches(['.', '/', '#'])
+                    )
                 }
             })
             .collect::<Vec<_>>()
@@ -257,7 +261,10 @@ pub fn inputs(
             }
             Input {
                 key: format!("cred.{}", s.name),
-                id: format!("{prefix}-cred-{}", s.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")),
+                id: format!(
+                    "{prefix}-cred-{}",
+                    s.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+                ),
                 label: s.title.clone(),
                 control,
                 required: s.required && !(keep_secrets && s.secret),
@@ -366,7 +373,11 @@ pub fn rows(items: &[frontdesk_app::connections::AccessSummary], seller_side: bo
         .map(|a| Row {
             id: a.id,
             name: a.name.clone(),
-            other: if seller_side { a.buyer.clone() } else { a.seller.clone() },
+            other: if seller_side {
+                a.buyer.clone()
+            } else {
+                a.seller.clone()
+            },
             connection_type: a.connection_type.clone(),
             environment: a.environment.clone(),
             status: a.status_label.to_owned(),
@@ -445,7 +456,11 @@ async fn list(
             )
         }
         Err(AppError::Invalid(es)) => (
-            if q.view == "seller" { "seller" } else { "buyer" },
+            if q.view == "seller" {
+                "seller"
+            } else {
+                "buyer"
+            },
             Vec::new(),
             String::new(),
             es.iter()
@@ -651,7 +666,11 @@ async fn access_page(
         .map(|f| {
             let v = if f.secret && !f.value.is_null() {
                 let shown = text_of(&f.value);
-                if shown.is_empty() { "••••".to_owned() } else { shown }
+                if shown.is_empty() {
+                    "••••".to_owned()
+                } else {
+                    shown
+                }
             } else {
                 text_of(&f.value)
             };
@@ -682,7 +701,13 @@ async fn access_page(
     } else {
         &Errs::default()
     };
-    let edit_inputs = inputs(&fields, "edit", |s| from_posted("edit", s), edit_errors, true);
+    let edit_inputs = inputs(
+        &fields,
+        "edit",
+        |s| from_posted("edit", s),
+        edit_errors,
+        true,
+    );
     let fix_inputs = inputs(&fields, "fix", |s| from_posted("fix", s), fix_errors, true);
     let criteria = pretty(d.search_criteria.as_ref());
     let (edit_name, edit_emails, edit_criteria, fix_criteria) = (
@@ -709,7 +734,11 @@ async fn access_page(
     );
     let page = AccessPage {
         chrome: portal
-            .with_nav(if is_staff { "connectivity" } else { "connections" })
+            .with_nav(if is_staff {
+                "connectivity"
+            } else {
+                "connections"
+            })
             .chrome,
         id: d.summary.id,
         name: d.summary.name.clone(),
@@ -729,7 +758,11 @@ async fn access_page(
         runs: run_rows(&d.runs),
         is_buyer,
         is_final: d.summary.status.is_final(),
-        edit_blocked: d.edit_blocked.clone().map(|m| capitalized(&m)).unwrap_or_default(),
+        edit_blocked: d
+            .edit_blocked
+            .clone()
+            .map(|m| capitalized(&m))
+            .unwrap_or_default(),
         edit_inputs,
         edit_name,
         edit_emails,
@@ -836,7 +869,10 @@ async fn seller_fix(
     let criteria = json_from(form.get("search_criteria"), "search_criteria", &mut errors);
     if !errors.any() {
         let creds = credentials_from(&fields, &form);
-        match app.seller_fix(&portal.caller, id, Some(creds), criteria).await {
+        match app
+            .seller_fix(&portal.caller, id, Some(creds), criteria)
+            .await
+        {
             Ok(()) => {
                 return Ok(redirect_with_notice(
                     &format!("/connections/{}", id.0),
@@ -876,7 +912,10 @@ mod tests {
 
     #[test]
     fn emails_split_on_lines_and_commas() {
-        assert_eq!(emails_from(" a@x.io\n\nb@x.io, c@x.io "), ["a@x.io", "b@x.io", "c@x.io"]);
+        assert_eq!(
+            emails_from(" a@x.io\n\nb@x.io, c@x.io "),
+            ["a@x.io", "b@x.io", "c@x.io"]
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod admin;
 mod cases;
 mod client;
+mod connections;
 mod kb;
 mod portal;
 mod staff;

@@ -109,9 +109,7 @@ async fn seller_page(
                     kind,
                     label,
                     exists: stored.is_some(),
-                    spec: stored
-                        .map(|t| pretty(Some(&t.spec)))
-                        .unwrap_or_default(),
+                    spec: stored.map(|t| pretty(Some(&t.spec))).unwrap_or_default(),
                     endpoint_test: stored.map(|t| t.endpoint_test.clone()).unwrap_or_default(),
                     endpoint_live: stored.map(|t| t.endpoint_live.clone()).unwrap_or_default(),
                     default_search: stored

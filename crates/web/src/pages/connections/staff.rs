@@ -10,9 +10,9 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use frontdesk_app::connections::AccessListInput;
 use frontdesk_app::{App, AppResult};
 use frontdesk_domain::AccessId;
-use frontdesk_app::connections::AccessListInput;
 use frontdesk_domain::connections::AccessStatus;
 use serde::Deserialize;
 
@@ -73,12 +73,7 @@ async fn console(
 ) -> PageResult<Response> {
     portal.caller.staff()?;
     let counts = app.access_counts(&portal.caller).await?;
-    let count = |s: AccessStatus| {
-        counts
-            .iter()
-            .find(|(c, _)| *c == s)
-            .map_or(0, |(_, n)| *n)
-    };
+    let count = |s: AccessStatus| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
     let tiles = [
         AccessStatus::NotWorking,
         AccessStatus::PendingSeller,
@@ -128,11 +123,24 @@ async fn finish(
     result: AppResult<()>,
 ) -> PageResult<Response> {
     match result {
-        Ok(()) => Ok(redirect_with_notice(&format!("/connections/{}", id.0), notice)),
+        Ok(()) => Ok(redirect_with_notice(
+            &format!("/connections/{}", id.0),
+            notice,
+        )),
         Err(e) => {
             let errors = Errs::from_app(e)?;
             let (form, fields) = posted;
-            access_page(app, portal, id, Posted { form, fields, errors }).await
+            access_page(
+                app,
+                portal,
+                id,
+                Posted {
+                    form,
+                    fields,
+                    errors,
+                },
+            )
+            .await
         }
     }
 }
@@ -144,7 +152,15 @@ async fn rerun(
 ) -> PageResult<Response> {
     let id = parse_id(&id)?;
     let r = app.staff_rerun(&portal.caller, id).await;
-    finish(&app, portal, id, ("rerun", form), "Activation queued again.", r).await
+    finish(
+        &app,
+        portal,
+        id,
+        ("rerun", form),
+        "Activation queued again.",
+        r,
+    )
+    .await
 }
 
 async fn mark_working(
@@ -168,7 +184,15 @@ async fn not_completed(
     let r = app
         .staff_not_completed(&portal.caller, id, form.get("reason"), form.get("message"))
         .await;
-    finish(&app, portal, id, ("not-completed", form), "Marked Not Completed.", r).await
+    finish(
+        &app,
+        portal,
+        id,
+        ("not-completed", form),
+        "Marked Not Completed.",
+        r,
+    )
+    .await
 }
 
 async fn request_fix(

@@ -233,7 +233,10 @@ pub async fn step(
         },
         None => None,
     };
-    let fields = schema.as_ref().map(|s| specs(&s.fields)).unwrap_or_default();
+    let fields = schema
+        .as_ref()
+        .map(|s| specs(&s.fields))
+        .unwrap_or_default();
     let creds = schema
         .as_ref()
         .map(|s| cred_texts(&fields, &form, s, &st.environment, shown == 1))
@@ -280,7 +283,10 @@ pub async fn step(
         }
         _ => {
             let name = STEPS[shown].0;
-            match app.validate_connection_step(&portal.caller, input(name)).await {
+            match app
+                .validate_connection_step(&portal.caller, input(name))
+                .await
+            {
                 Ok(()) => shown + 1,
                 Err(e) => {
                     errors = Errs::from_app(e)?;
