@@ -16,6 +16,7 @@ both_backends!(
     refusals_and_isolation,
     edit_is_blocked_while_not_working_and_staff_act,
     the_fix_link_page_works_once,
+    a_signed_in_seller_sees_and_fixes_requests,
     the_schema_editor_refuses_bad_schemas,
 );
 
@@ -617,4 +618,59 @@ async fn the_schema_editor_refuses_bad_schemas(app: TestApp) {
     // Not for partners.
     assert_eq!(app.page(&p, "/admin/sellers").await.status, 403);
     assert_eq!(app.page(&p, &path).await.status, 403);
+}
+
+async fn a_signed_in_seller_sees_and_fixes_requests(app: TestApp) {
+    let w = app.world().await;
+    let s = app.demo_sellers().await;
+    frontdesk::demo_sellers::seed_seller_users(&app.app, crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    let id = api_request(&app, &w.a_admin, &s, "needs-criteria", "Mobile").await;
+    let a = app.settled_access(&w.a_admin, id).await;
+    assert_eq!(a["status"], "pending_seller", "{a}");
+    let rosa = app
+        .login("rosa@mirador.example", crate::helpers::PASSWORD)
+        .await;
+    let r = app.page_session(&rosa).await;
+    let list = app.page(&r, "/connections").await;
+    assert_eq!(list.status, 200);
+    let html = list.text();
+    assert!(
+        html.contains(&format!("href=\"/connections/{id}\"")),
+        "{html}"
+    );
+    assert!(html.contains("Alpha Travel"), "the buyer is named");
+    assert!(
+        !html.contains("href=\"/connections/new\""),
+        "sellers do not request"
+    );
+    let path = format!("/connections/{id}");
+    let html = app.page(&r, &path).await.text();
+    assert!(html.contains("data-testid=\"seller-fix\""), "{html}");
+    assert!(!html.contains("id=\"edit\""), "only the buyer edits");
+    assert!(!html.contains("Cancel request"));
+    assert!(!html.contains("\"demo\""), "no secret on the page");
+    let url = mirador_url(&s);
+    let r2 = app
+        .submit(
+            &r,
+            &format!("{path}/seller-fix"),
+            &[
+                ("cred.url", &url),
+                ("cred.user", "needs-criteria"),
+                ("cred.password", ""),
+                ("search_criteria", r#"{"destinations": ["PTLIS"]}"#),
+            ],
+        )
+        .await;
+    assert_eq!(r2.status, 303, "{}", r2.text());
+    let a = app.settled_access(&w.a_admin, id).await;
+    assert_eq!(a["status"], "working", "{a}");
+    // The buyer cannot use the seller's form.
+    let p = app.page_session(&w.a_admin).await;
+    let r3 = app
+        .submit(&p, &format!("{path}/seller-fix"), &[("cred.user", "x")])
+        .await;
+    assert_eq!(r3.status, 403);
 }
