@@ -62,6 +62,9 @@ pub struct CaseRecord {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub status_changed_at: Timestamp,
+    /// A Connections case's status as its access decides it
+    /// (`delivered`, `pending_sellers_feedback`, …); `None` for other cases.
+    pub connection_status: Option<String>,
 }
 
 impl CaseRecord {
@@ -85,6 +88,8 @@ pub struct CaseSummary {
     pub team: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// See [`CaseRecord::connection_status`].
+    pub connection_status: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -163,7 +168,7 @@ pub struct CasePage {
 const CASE_COLUMNS: &str = "c.id, c.org_id, o.name AS org_name, c.category, c.subject, \
      c.description, c.requester_id, r.name AS requester_name, r.email AS requester_email, \
      c.status, c.epoch, c.team, c.assignee_id, a.name AS assignee_name, c.reopened_from, \
-     c.reopened_as, c.created_at, c.updated_at, c.status_changed_at";
+     c.reopened_as, c.created_at, c.updated_at, c.status_changed_at, c.connection_status";
 const CASE_FROM: &str = " FROM cases c JOIN organizations o ON o.id = c.org_id \
      JOIN users r ON r.id = c.requester_id LEFT JOIN users a ON a.id = c.assignee_id";
 
@@ -188,6 +193,7 @@ fn case_from(row: &AnyRow) -> StoreResult<CaseRecord> {
         created_at: Timestamp(int(row, "created_at")?),
         updated_at: Timestamp(int(row, "updated_at")?),
         status_changed_at: Timestamp(int(row, "status_changed_at")?),
+        connection_status: opt_text(row, "connection_status")?,
     })
 }
 
@@ -202,6 +208,7 @@ fn summary_from(row: &AnyRow) -> StoreResult<CaseSummary> {
         team: text(row, "team")?,
         created_at: Timestamp(int(row, "created_at")?),
         updated_at: Timestamp(int(row, "updated_at")?),
+        connection_status: opt_text(row, "connection_status")?,
     })
 }
 
@@ -317,7 +324,7 @@ fn list_select(sql: &mut SqlBuilder, scope: CaseScope, q: &CaseQuery, closed: bo
     let col = q.sort.column();
     sql.push(
         "SELECT c.id, c.org_id, c.category, c.subject, r.name AS requester_name, c.status, \
-         c.status_rank, c.team, c.created_at, c.updated_at FROM cases c \
+         c.status_rank, c.team, c.created_at, c.updated_at, c.connection_status FROM cases c \
          JOIN users r ON r.id = c.requester_id WHERE 1 = 1",
     );
     scope.restrict(sql, q.mine_only);

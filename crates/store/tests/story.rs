@@ -765,6 +765,7 @@ async fn case_ids_start_at_1001_and_read_back(store: Store) {
         created_at: at(1),
         updated_at: at(1),
         status_changed_at: at(1),
+        connection_status: None,
     };
     assert_eq!(got, expected);
     assert_eq!(got.state(), CaseState::new());

@@ -151,7 +151,11 @@ impl CaseListItem {
             subject: c.subject.clone(),
             category: c.category.as_str().into(),
             status: c.status.as_str().into(),
-            status_label: c.status.label().into(),
+            status_label: crate::pages::view::case_status_label(
+                c.status,
+                c.connection_status.as_deref(),
+            )
+            .into(),
             requester_name: c.requester_name.clone(),
             team: staff.then(|| c.team.clone()),
             created_at: rfc3339(c.created_at),
@@ -325,8 +329,16 @@ impl From<&CaseDetail> for CaseView {
             subject: c.subject.clone(),
             description: c.description.clone(),
             status: c.status.as_str().into(),
-            status_label: c.status.label().into(),
-            status_meaning: c.status.meaning().into(),
+            status_label: crate::pages::view::case_status_label(
+                c.status,
+                c.connection_status.as_deref(),
+            )
+            .into(),
+            status_meaning: crate::pages::view::case_status_meaning(
+                c.status,
+                c.connection_status.as_deref(),
+            )
+            .into(),
             requester_name: c.requester_name.clone(),
             requester_email: c.requester_email.clone(),
             participants: d.participants.iter().map(|p| p.email.clone()).collect(),

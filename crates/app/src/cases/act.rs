@@ -161,6 +161,18 @@ impl App {
         Ok(true)
     }
 
+    /// A Connections case moves with its access (Delivered, Pending
+    /// Seller's Feedback, …): the support lifecycle's actions do not apply.
+    pub(crate) async fn refuse_connection_case(&self, case: CaseId) -> AppResult<()> {
+        if self.store.access_of_case(case).await?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "case #{} follows its connection request; use the connection's actions instead",
+                case.0
+            )));
+        }
+        Ok(())
+    }
+
     /// "Close case": by the partner, or by staff (same as setting Closed).
     pub async fn close_case(&self, caller: &Caller, id: CaseId) -> AppResult<()> {
         if caller.is_staff() {
@@ -170,6 +182,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
+        self.refuse_connection_case(case.id).await?;
         let transition =
             decide(case.state(), Event::PartnerClose, now, &self.policy()).map_err(refused)?;
         let notice = NoticeInput {
@@ -211,6 +224,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
+        self.refuse_connection_case(case.id).await?;
         let event = Event::SetStatus {
             to,
             with_message: message.is_some(),

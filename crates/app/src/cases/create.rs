@@ -295,6 +295,7 @@ impl App {
                 created_at: now,
                 updated_at: now,
                 status_changed_at: now,
+                connection_status: None,
             };
             let mine: Vec<String> = added
                 .iter()

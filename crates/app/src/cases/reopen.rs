@@ -14,6 +14,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let case = self.locked_case(&mut tx, caller, id).await?;
+        self.refuse_connection_case(case.id).await?;
         check_reopen(case.state()).map_err(refused)?;
         if let Some(existing) = case.reopened_as {
             return Err(AppError::Conflict(format!(

@@ -134,6 +134,20 @@ impl ConnectionCaseStatus {
     pub fn is_final(self) -> bool {
         self == Self::NotCompleted
     }
+
+    /// One line for the case page.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::InProgress => {
+                "The connection is being tested or reviewed by our Connectivity team."
+            }
+            Self::PendingSellersFeedback => {
+                "We are waiting for the seller to complete the access configuration."
+            }
+            Self::Delivered => "The connection works: every activation test passed or was checked.",
+            Self::NotCompleted => "The connection request was cancelled or closed as a duplicate.",
+        }
+    }
 }
 
 /// Why Connectivity stopped an access (PRODUCT.md: "partner cancelled, or

@@ -12,7 +12,9 @@ both_backends!(
     fix_link_and_mails,
     refusals,
     not_working_blocks_edit_and_staff_decide,
-    isolation_and_no_secret_leaks
+    isolation_and_no_secret_leaks,
+    transport_failures,
+    pending_seller_timers_and_case_rules
 );
 
 fn mirador(s: &Sellers, user: &str, password: &str, name: &str) -> Value {
@@ -654,5 +656,127 @@ async fn isolation_and_no_secret_leaks(app: TestApp) {
             "the fixed password leaked into {what}"
         );
     }
+    app.shutdown().await;
+}
+
+/// The demo seller's transport scripts: every one is a recorded, typed
+/// step failure and no worker hangs.
+async fn transport_failures(app: TestApp) {
+    let w = app.world().await;
+    let s = app.demo_sellers().await;
+    let mut ids = Vec::new();
+    for user in ["slow", "drip", "huge", "hang-up"] {
+        let a = request(&app, &w.a_admin, mirador(&s, user, "demo", user)).await;
+        ids.push((user, a["id"].as_i64().unwrap()));
+    }
+    let atlas = request(
+        &app,
+        &w.a_admin,
+        json!({"seller_id": s.atlas, "connection_type": "pull", "name": "Redirected", "environment": "test",
+               "credentials": {"user": "redirect", "password": "demo", "clientCode": "AGX-1042"},
+               "notification_emails": ["ops@alpha.example"], "accept_financial_responsibility": true}),
+    )
+    .await;
+    for (user, id) in ids {
+        let a = app.settled_access(&w.a_admin, id).await;
+        assert_eq!(a["status"], "not_working", "{user}: {a}");
+        let st = step(&a, "authenticate");
+        let (code, attempts) = match user {
+            "slow" | "drip" => ("TIMEOUT", 4),
+            "huge" => ("TOO_LARGE", 1),
+            _ => ("CONNECT", 4),
+        };
+        assert_eq!(st["error_code"], code, "{user}: {st}");
+        assert_eq!(st["attempts"], attempts, "{user}: {st}");
+    }
+    // A redirect on a registered endpoint (no URL field) is the
+    // registration's problem: Not Working, and nothing followed it.
+    let a = app
+        .settled_access(&w.a_admin, atlas["id"].as_i64().unwrap())
+        .await;
+    assert_eq!(a["status"], "not_working", "{a}");
+    assert_eq!(step(&a, "authenticate")["error_code"], "REDIRECT");
+    app.shutdown().await;
+}
+
+/// Pending Seller: reminders after 3 and 5 days, Connectivity alerted
+/// after 7; the support lifecycle's actions do not apply to the case.
+async fn pending_seller_timers_and_case_rules(app: TestApp) {
+    let w = app.world().await;
+    let s = app.demo_sellers().await;
+    let a = request(
+        &app,
+        &w.a_admin,
+        mirador(&s, "destinations-empty", "demo", "Timers"),
+    )
+    .await;
+    let id = a["id"].as_i64().unwrap();
+    let a = app.settled_access(&w.a_admin, id).await;
+    assert_eq!(a["status"], "pending_seller", "{a}");
+    let case_id = a["case_id"].as_i64().unwrap();
+    let seller_mails = |app: &TestApp| {
+        app.maildir_messages()
+            .into_iter()
+            .filter(|m| m.raw.contains("activation@mirador.example"))
+            .map(|m| m.text)
+            .collect::<Vec<_>>()
+    };
+    app.settle().await;
+    assert_eq!(seller_mails(&app).len(), 1);
+    let timers = app
+        .app
+        .store
+        .access_timers(frontdesk_domain::CaseId(case_id))
+        .await
+        .unwrap();
+    assert_eq!(timers.len(), 3, "{timers:?}");
+    app.advance(&w.admin, 3 * 86_400).await;
+    app.settle().await;
+    let mails = seller_mails(&app);
+    assert_eq!(mails.len(), 2);
+    assert!(mails[1].contains("Reminder 1"), "{}", mails[1]);
+    app.advance(&w.admin, 2 * 86_400).await;
+    app.settle().await;
+    assert!(seller_mails(&app)[2].contains("Reminder 2"));
+    app.advance(&w.admin, 2 * 86_400).await;
+    app.settle().await;
+    let staff_view = app.case(&w.agent, case_id).await.to_string();
+    assert!(
+        staff_view.contains("has not fixed this access"),
+        "{staff_view}"
+    );
+    let partner_view = app.case(&w.a_admin, case_id).await;
+    assert_eq!(partner_view["status_label"], "Pending Seller's Feedback");
+    assert!(
+        !partner_view
+            .to_string()
+            .contains("has not fixed this access"),
+        "the alert is internal"
+    );
+    // The case follows the access: closing or moving it is refused.
+    app.post_empty(&w.a_admin, &format!("/api/v1/cases/{case_id}/close"))
+        .await
+        .expect_status(409);
+    app.post(
+        &w.agent,
+        &format!("/api/v1/cases/{case_id}/status"),
+        json!({"status": "resolved", "message": "x"}),
+    )
+    .await
+    .expect_status(409);
+    // A reply on the thread is fine.
+    app.post(
+        &w.a_admin,
+        &format!("/api/v1/cases/{case_id}/messages"),
+        json!({"body": "Any news from the seller?"}),
+    )
+    .await
+    .expect_status(201);
+    assert_eq!(
+        app.get(&w.a_admin, &format!("/api/v1/connections/{id}"))
+            .await
+            .json()["status"],
+        "pending_seller"
+    );
     app.shutdown().await;
 }

@@ -164,7 +164,7 @@ pub async fn list_rows(app: &App, portal: &Portal, q: &ListQuery, staff: bool) -
                     org_id: c.org_id.0,
                     subject: c.subject,
                     category: c.category.label(),
-                    status: c.status.label(),
+                    status: view::case_status_label(c.status, c.connection_status.as_deref()),
                     status_class: view::status_class(c.status),
                     closed: c.status.is_closed(),
                     requester: c.requester_name,

@@ -2,6 +2,7 @@
 
 use frontdesk_domain::Timestamp;
 use frontdesk_domain::cases::CaseStatus;
+use frontdesk_domain::connections::ConnectionCaseStatus;
 
 /// "23 Nov 2026, 19:50 UTC": unambiguous for partners in every country.
 pub fn when(ts: Timestamp) -> String {
@@ -34,6 +35,21 @@ pub fn status_class(status: CaseStatus) -> &'static str {
         CaseStatus::Resolved => "resolved",
         CaseStatus::Closed => "closed",
     }
+}
+
+/// A case's status label: a Connections case shows its access's
+/// (Delivered, Pending Seller's Feedback, …).
+pub fn case_status_label(status: CaseStatus, connection: Option<&str>) -> &'static str {
+    connection
+        .and_then(ConnectionCaseStatus::parse)
+        .map_or_else(|| status.label(), ConnectionCaseStatus::label)
+}
+
+/// The one-line meaning matching [`case_status_label`].
+pub fn case_status_meaning(status: CaseStatus, connection: Option<&str>) -> &'static str {
+    connection
+        .and_then(ConnectionCaseStatus::parse)
+        .map_or_else(|| status.meaning(), ConnectionCaseStatus::meaning)
 }
 
 /// A human size: "512 B", "3.4 KB", "2.0 MB".
