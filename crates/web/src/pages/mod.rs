@@ -13,7 +13,7 @@ mod new_case;
 mod portal;
 mod signin;
 mod staff;
-mod view;
+pub(crate) mod view;
 
 pub use error::PageError;
 pub use portal::{csrf_token, same_token};
