@@ -525,7 +525,29 @@ async fn not_working_blocks_edit_and_staff_decide(app: TestApp) {
     app.shutdown().await;
 }
 
+/// Everything the process logs, for the no-secret check (nextest runs each
+/// test in a process of its own, so the global subscriber is this test's).
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 async fn isolation_and_no_secret_leaks(app: TestApp) {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let captured = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .try_init()
+        .is_ok();
     let w = app.world().await;
     let s = app.demo_sellers().await;
     let secret = "Zq9-very-secret-pw";
