@@ -4,7 +4,7 @@
 
 use super::{json, path_id};
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -84,11 +84,13 @@ pub struct FixBody {
     pub search_criteria: Option<Value>,
 }
 
+#[utoipa::path(get, path = "/api/v1/connections/partners", responses((status = 200, description = "Active sellers with their connection types and the buyer's contract status")))]
 pub async fn partners(State(app): State<App>, Auth(caller): Auth) -> ApiResult<Json<Value>> {
     let items: Vec<PartnerView> = app.partners(&caller).await?;
     Ok(Json(j!({ "items": items })))
 }
 
+#[utoipa::path(get, path = "/api/v1/connections/partners/{id}/types/{kind}/schema", params(("id" = i64, Path), ("kind" = String, Path, description = "pull or push")), responses((status = 200, description = "The credential schema, its form fields and the registered endpoints"), (status = 404, body = Problem)))]
 pub async fn schema(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -98,6 +100,7 @@ pub async fn schema(
     Ok(Json(app.partner_schema(&caller, seller, &kind).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/connections/validate", request_body(content_type = "application/json", description = "`{step: partner|configuration|notifications|review, ...}`: one wizard step, nothing stored"), responses((status = 200, description = "valid"), (status = 422, body = Problem)))]
 pub async fn validate(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -109,6 +112,7 @@ pub async fn validate(
     Ok(Json(j!({ "valid": true })))
 }
 
+#[utoipa::path(post, path = "/api/v1/connections", request_body(content_type = "application/json", description = "`{seller_id, connection_type, name, environment, credentials, notification_emails, accept_financial_responsibility, search_criteria?}`"), params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for repeats")), responses((status = 201, description = "The access (credentials masked), its case and the queued activation"), (status = 403, body = Problem, description = "No commercial contract: names the sales contact"), (status = 409, body = Problem, description = "A live duplicate: links the existing access"), (status = 422, body = Problem)))]
 pub async fn create(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -159,6 +163,7 @@ pub async fn create(
     Ok(response)
 }
 
+#[utoipa::path(get, path = "/api/v1/connections", params(("view" = Option<String>, Query, description = "buyer or seller"), ("status" = Option<String>, Query), ("environment" = Option<String>, Query), ("name" = Option<String>, Query), ("sort" = Option<String>, Query), ("cursor" = Option<String>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, description = "My connections, one keyset page")))]
 pub async fn list(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -168,6 +173,7 @@ pub async fn list(
     Ok(Json(serde_json::to_value(page).unwrap_or(Value::Null)))
 }
 
+#[utoipa::path(get, path = "/api/v1/connections/{id}", params(("id" = i64, Path)), responses((status = 200, description = "The access: masked credentials, runs with every step"), (status = 404, body = Problem)))]
 pub async fn show(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -176,6 +182,7 @@ pub async fn show(
     Ok(Json(app.access_detail(&caller, access_id(&id)?).await?))
 }
 
+#[utoipa::path(patch, path = "/api/v1/connections/{id}", params(("id" = i64, Path)), request_body(content_type = "application/json", description = "`{name?, credentials?, notification_emails?, search_criteria?}`; a blank secret keeps the stored one"), responses((status = 200, description = "Saved; activation re-runs"), (status = 409, body = Problem, description = "Not Working or Not Completed"), (status = 422, body = Problem)))]
 pub async fn edit(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -189,6 +196,7 @@ pub async fn edit(
     Ok(Json(app.access_detail(&caller, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/connections/{id}/cancel", params(("id" = i64, Path)), responses((status = 200, description = "Not Completed"), (status = 409, body = Problem)))]
 pub async fn cancel(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -200,6 +208,7 @@ pub async fn cancel(
 }
 
 /// A seller user fixes an access requested to it.
+#[utoipa::path(post, path = "/api/v1/connections/{id}/seller-fix", params(("id" = i64, Path)), request_body(content_type = "application/json", description = "`{credentials?, search_criteria?}` by a user of the seller"), responses((status = 200, description = "Saved; activation re-runs"), (status = 409, body = Problem)))]
 pub async fn seller_fix(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -214,6 +223,7 @@ pub async fn seller_fix(
     Ok(Json(app.access_detail(&caller, id).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/staff/connections", params(("status" = Option<String>, Query)), responses((status = 200, description = "Every access, with counts per status"), (status = 403, body = Problem)))]
 pub async fn staff_list(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -233,6 +243,7 @@ pub async fn staff_list(
     Ok(Json(body))
 }
 
+#[utoipa::path(post, path = "/api/v1/staff/connections/{id}/rerun", params(("id" = i64, Path)), responses((status = 200, description = "A new run is queued"), (status = 409, body = Problem)))]
 pub async fn rerun(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -243,6 +254,7 @@ pub async fn rerun(
     Ok(Json(app.access_detail(&caller, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/staff/connections/{id}/mark-working", params(("id" = i64, Path)), request_body(content_type = "application/json", description = "`{message}`: what the manual check found"), responses((status = 200, description = "Working, case Delivered"), (status = 422, body = Problem)))]
 pub async fn mark_working(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -256,6 +268,7 @@ pub async fn mark_working(
     Ok(Json(app.access_detail(&caller, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/staff/connections/{id}/not-completed", params(("id" = i64, Path)), request_body(content_type = "application/json", description = "`{reason: cancelled|duplicate, message}`"), responses((status = 200, description = "Not Completed (final)"), (status = 409, body = Problem)))]
 pub async fn not_completed(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -270,6 +283,7 @@ pub async fn not_completed(
     Ok(Json(app.access_detail(&caller, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/staff/connections/{id}/request-seller-fix", params(("id" = i64, Path)), request_body(content_type = "application/json", description = "`{message}`"), responses((status = 200, description = "Pending Seller; the seller gets a fix link"), (status = 409, body = Problem)))]
 pub async fn request_seller_fix(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -284,11 +298,13 @@ pub async fn request_seller_fix(
     Ok(Json(app.access_detail(&caller, id).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/sellers", responses((status = 200, description = "Seller organizations with their listings and connection types"), (status = 403, body = Problem)))]
 pub async fn admin_sellers(State(app): State<App>, Auth(caller): Auth) -> ApiResult<Json<Value>> {
     let items = app.admin_sellers(&caller).await?;
     Ok(Json(j!({ "items": items })))
 }
 
+#[utoipa::path(get, path = "/api/v1/admin/sellers/{id}", params(("id" = i64, Path)), responses((status = 200, description = "One seller"), (status = 404, body = Problem)))]
 pub async fn admin_seller(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -299,6 +315,7 @@ pub async fn admin_seller(
     Ok(Json(serde_json::to_value(s).unwrap_or(Value::Null)))
 }
 
+#[utoipa::path(put, path = "/api/v1/admin/sellers/{id}", params(("id" = i64, Path)), request_body(content_type = "application/json", description = "`{active, description, activation_contacts}`"), responses((status = 200, description = "Saved"), (status = 422, body = Problem)))]
 pub async fn admin_save_seller(
     State(app): State<App>,
     Auth(caller): Auth,
@@ -313,6 +330,7 @@ pub async fn admin_save_seller(
     Ok(Json(serde_json::to_value(s).unwrap_or(Value::Null)))
 }
 
+#[utoipa::path(put, path = "/api/v1/admin/sellers/{id}/types/{kind}", params(("id" = i64, Path), ("kind" = String, Path)), request_body(content_type = "application/json", description = "`{spec, endpoint_test, endpoint_live, default_search?, active}`; the schema is checked against SELLER-API.md §5"), responses((status = 200, description = "Saved"), (status = 422, body = Problem)))]
 pub async fn admin_save_type(
     State(app): State<App>,
     Auth(caller): Auth,
