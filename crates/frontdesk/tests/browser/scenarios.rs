@@ -130,3 +130,69 @@ async fn a_partner_of_another_organization_gets_nothing() {
     b.quit().await;
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_requests_a_connection_through_the_wizard() {
+    let Some((app, _w, b)) = start().await else {
+        return;
+    };
+    let sellers = app.demo_sellers().await;
+    sign_in(&b, crate::helpers::A_ADMIN).await;
+    b.go("/connections").await;
+    b.wait_for_text("No connections yet").await;
+    b.click("a[href='/connections/new']").await;
+    b.wait_for_path("/connections/new").await;
+
+    // Step 1: Next without a choice says what is missing.
+    b.click("button[value=next]").await;
+    b.find("[data-testid=error-partner]").await;
+    assert!(b.body_text().await.contains("Choose a seller"));
+    b.click(&format!(
+        "input[name=partner][value='{}:pull']",
+        sellers.mirador
+    ))
+    .await;
+    b.click("button[value=next]").await;
+    b.find("input[name=step][value=configuration]").await;
+    // The endpoint is pre-filled; the password is a password field.
+    let url = b.find("#new-cred-url").await;
+    assert!(
+        b.attr(&url, "value")
+            .await
+            .unwrap_or_default()
+            .ends_with("/mirador/pull/test/graphql")
+    );
+    let password = b.find("#new-cred-password").await;
+    assert_eq!(b.attr(&password, "type").await.as_deref(), Some("password"));
+    b.fill("#new-name", "B2B").await;
+    b.fill("#new-cred-user", "ok").await;
+    b.fill("#new-cred-password", "demo").await;
+    b.screenshot("connection-wizard").await;
+    b.click("button[value=next]").await;
+    b.find("input[name=step][value=notifications]").await;
+
+    // Readable on a phone.
+    b.resize(375, 812).await;
+    let overflow = b
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "horizontal overflow at 375 px: {overflow}"
+    );
+    b.click("button[value=next]").await;
+    b.find("input[name=step][value=review]").await;
+    assert!(
+        !b.body_text().await.contains("demo\n"),
+        "the review masks secrets"
+    );
+    b.click("#new-accept").await;
+    b.click("button[value=confirm]").await;
+    b.find("[data-testid=access-status]").await;
+    let text = b.body_text().await;
+    assert!(text.contains("Connection requested"), "{text}");
+    assert!(text.contains("Activation runs"));
+    b.screenshot("connection-access-375").await;
+    b.quit().await;
+    app.shutdown().await;
+}
