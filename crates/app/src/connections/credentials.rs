@@ -198,7 +198,7 @@ mod tests {
         assert!(!stored.contains("hunter22"), "{stored}");
         assert_eq!(
             masked(&stored),
-            json!({"user": "ok", "password": "******22"})
+            json!({"user": "ok", "password": "••••••22"})
         );
         assert_eq!(
             open(&ring, &stored, AccessId(7)).unwrap(),

@@ -248,6 +248,21 @@ async fn fix_link_and_mails(app: TestApp) {
         "{text}"
     );
     assert!(text.contains("NO_OPTIONS"), "{text}");
+    // A reply by mail lands in the same case.
+    let reply = format!(
+        "From: Ana Admin <{A_ADMIN}>\r\nTo: support+case-{case}@frontdesk.localhost\r\nSubject: Re: [Case #{case}] thanks\r\nMessage-ID: <reply-{case}@alpha.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThanks, it works for us too.\r\n",
+        case = a["case_id"]
+    );
+    app.app
+        .ingest_mail(reply.as_bytes(), frontdesk_app::inbound::Channel::Smtp, &[])
+        .await
+        .unwrap();
+    let case = app.case(&w.a_admin, a["case_id"].as_i64().unwrap()).await;
+    assert!(
+        case.to_string().contains("Thanks, it works for us too."),
+        "{case}"
+    );
+    assert_eq!(case["status_label"], "Delivered");
     // Timers only lived in Pending Seller: none remain.
     assert!(
         app.app
@@ -664,6 +679,10 @@ async fn isolation_and_no_secret_leaks(app: TestApp) {
         .unwrap()
         .config;
     let outbox = app.outbox(&w.agent).await;
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    if captured {
+        assert!(logged.contains("http"), "the capture saw the request logs");
+    }
     for (what, text) in [
         ("detail", detail),
         ("case", case),
@@ -671,6 +690,7 @@ async fn isolation_and_no_secret_leaks(app: TestApp) {
         ("runs", runs),
         ("stored", stored),
         ("outbox", format!("{outbox:?}")),
+        ("logs", logged),
     ] {
         assert!(!text.contains(secret), "the secret leaked into {what}");
         assert!(
