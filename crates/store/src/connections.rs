@@ -880,14 +880,7 @@ impl Tx {
         progress: &str,
         now: Timestamp,
     ) -> StoreResult<i64> {
-        sqlx::query(
-            "UPDATE activation_runs SET state = 'superseded', lease_until = NULL, finished_at = $1 \
-             WHERE access_id = $2 AND state IN ('queued', 'running')",
-        )
-        .bind(now.0)
-        .bind(access.0)
-        .execute(self.conn())
-        .await?;
+        self.supersede_runs(access, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO activation_runs (access_id, seller_id, run, cause, state, progress, \
              next_at, created_at) VALUES ($1, $2, $3, $4, 'queued', $5, $6, $6) RETURNING id",
@@ -1075,36 +1068,11 @@ impl Tx {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<AccessTimer>> {
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE OF c SKIP LOCKED",
-        };
-        let sql = format!(
-            "SELECT c.id FROM cases c WHERE c.id IN (SELECT t.case_id FROM timers t \
-             WHERE t.due_at <= $1 AND t.kind LIKE 'access.%' ORDER BY t.due_at, t.id LIMIT $2) \
-             ORDER BY c.id{lock}"
-        );
-        let cases: Vec<i64> = sqlx::query_scalar(&sql)
-            .bind(now.0)
-            .bind(limit)
-            .fetch_all(self.conn())
-            .await?;
-        let mut timers = Vec::new();
-        for chunk in cases.chunks(500) {
-            let mut sql = SqlBuilder::new(self.backend, "DELETE FROM timers WHERE due_at <= ");
-            sql.bind(Param::Int(now.0))
-                .push(" AND kind LIKE 'access.%' AND case_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(Param::Int(*id));
-            }
-            sql.push(") RETURNING case_id, kind, epoch, due_at");
-            for row in sql.query().fetch_all(self.conn()).await? {
-                timers.push(access_timer_from(&row)?);
-            }
-        }
+        let rows = self.take_due_rows(now, limit, true).await?;
+        let mut timers = rows
+            .iter()
+            .map(access_timer_from)
+            .collect::<StoreResult<Vec<_>>>()?;
         timers.sort_by_key(|t| t.due_at);
         Ok(timers)
     }

@@ -102,13 +102,36 @@ impl Tx {
     /// on each other's timer rows; on PostgreSQL a case another sweeper
     /// holds is skipped.
     pub async fn take_due_timers(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<Timer>> {
+        let rows = self.take_due_rows(now, limit, false).await?;
+        let mut timers = rows
+            .iter()
+            .map(timer_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        timers.sort_by_key(|t| (t.due_at, t.id));
+        Ok(timers)
+    }
+
+    /// Deletes and returns the due timer rows of up to `limit` cases,
+    /// holding those cases: the support lifecycle's (`access` false) or
+    /// Connections' (`access.` kinds). See [`Tx::take_due_timers`].
+    pub(crate) async fn take_due_rows(
+        &mut self,
+        now: Timestamp,
+        limit: i64,
+        access: bool,
+    ) -> StoreResult<Vec<AnyRow>> {
         let lock = match self.backend {
             crate::Backend::Sqlite => "",
             crate::Backend::Postgres => " FOR UPDATE OF c SKIP LOCKED",
         };
+        let kinds = if access {
+            "kind LIKE 'access.%'"
+        } else {
+            "kind NOT LIKE 'access.%'"
+        };
         let sql = format!(
             "SELECT c.id FROM cases c WHERE c.id IN (SELECT t.case_id FROM timers t \
-             WHERE t.due_at <= $1 AND t.kind NOT LIKE 'access.%' ORDER BY t.due_at, t.id LIMIT $2) \
+             WHERE t.due_at <= $1 AND t.{kinds} ORDER BY t.due_at, t.id LIMIT $2) \
              ORDER BY c.id{lock}"
         );
         let cases: Vec<i64> = sqlx::query_scalar(&sql)
@@ -116,11 +139,11 @@ impl Tx {
             .bind(limit)
             .fetch_all(self.conn())
             .await?;
-        let mut timers = Vec::new();
+        let mut rows = Vec::new();
         for chunk in cases.chunks(500) {
             let mut sql = SqlBuilder::new(self.backend, "DELETE FROM timers WHERE due_at <= ");
             sql.bind(Param::Int(now.0))
-                .push(" AND kind NOT LIKE 'access.%' AND case_id IN (");
+                .push(&format!(" AND {kinds} AND case_id IN ("));
             for (i, id) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -128,11 +151,8 @@ impl Tx {
                 sql.bind(Param::Int(*id));
             }
             sql.push(") RETURNING id, case_id, kind, epoch, due_at");
-            for row in sql.query().fetch_all(self.conn()).await? {
-                timers.push(timer_from(&row)?);
-            }
+            rows.extend(sql.query().fetch_all(self.conn()).await?);
         }
-        timers.sort_by_key(|t| (t.due_at, t.id));
-        Ok(timers)
+        Ok(rows)
     }
 }

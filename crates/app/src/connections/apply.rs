@@ -116,17 +116,9 @@ impl App {
                     mails.extend(self.working_mail(access, &subject));
                 }
                 AccessEffect::MailSellerFixLink => {
-                    let token = new_token();
-                    let days = self.config.connections.fix_link_days;
-                    let expires = now.plus(Duration::days(days));
-                    tx.insert_fix_link(
-                        &hash_token(&token),
-                        access.id,
-                        transition.state.epoch,
-                        expires,
-                        now,
-                    )
-                    .await?;
+                    let token = self
+                        .new_fix_link(tx, access, transition.state.epoch, now)
+                        .await?;
                     let reason = input
                         .progress
                         .and_then(first_failure_message)
@@ -137,16 +129,11 @@ impl App {
                     );
                 }
                 AccessEffect::MailSellerReminder(n) => {
-                    let token = new_token();
-                    let expires = now.plus(Duration::days(self.config.connections.fix_link_days));
-                    tx.insert_fix_link(
-                        &hash_token(&token),
-                        access.id,
-                        transition.state.epoch,
-                        expires,
-                        now,
-                    )
-                    .await?;
+                    // Earlier links may have been spent: each reminder
+                    // carries a fresh one.
+                    let token = self
+                        .new_fix_link(tx, access, transition.state.epoch, now)
+                        .await?;
                     mails.extend(
                         self.seller_mail(access, &subject, &token, None, Some(*n))
                             .await?,
@@ -211,6 +198,21 @@ impl App {
         )
         .await?;
         Ok(())
+    }
+
+    /// A new single-use fix link for the access; only its digest is kept.
+    async fn new_fix_link(
+        &self,
+        tx: &mut Tx,
+        access: &AccessRecord,
+        epoch: i64,
+        now: Timestamp,
+    ) -> AppResult<String> {
+        let token = new_token();
+        let expires = now.plus(Duration::days(self.config.connections.fix_link_days));
+        tx.insert_fix_link(&hash_token(&token), access.id, epoch, expires, now)
+            .await?;
+        Ok(token)
     }
 
     pub(crate) fn connection_policy(&self) -> frontdesk_domain::connections::ConnectionTimerPolicy {

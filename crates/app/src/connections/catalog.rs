@@ -105,12 +105,6 @@ pub struct TypeAdminView {
     pub active: bool,
 }
 
-fn parse_spec(raw: &str) -> Option<CredentialSchema> {
-    serde_json::from_str::<Value>(raw)
-        .ok()
-        .and_then(|v| CredentialSchema::parse(&v).ok())
-}
-
 fn type_view(t: &ConnectionTypeRecord) -> TypeAdminView {
     TypeAdminView {
         kind: t.kind.clone(),
@@ -143,7 +137,7 @@ impl App {
                     .iter()
                     .filter(|t| t.seller_id == s.org_id && t.active)
                     .filter_map(|t| {
-                        let schema = parse_spec(&t.spec)?;
+                        let schema = super::stored_schema(t).ok()?;
                         Some(PartnerType {
                             kind: t.kind.clone(),
                             label: kind_label(&t.kind),

@@ -6,7 +6,6 @@ use super::request::AccessEdit;
 use super::{credentials, kind_label};
 use crate::cases::ActorRef;
 use crate::{App, AppError, AppResult, Caller};
-use frontdesk_activation::schema::CredentialSchema;
 use frontdesk_domain::AccessId;
 use frontdesk_domain::cases::Actor;
 use frontdesk_domain::connections::{AccessEvent, AccessStatus};
@@ -68,15 +67,7 @@ impl App {
         access: &AccessRecord,
         expires_at: i64,
     ) -> AppResult<FixView> {
-        let ctype = self
-            .store
-            .connection_type(access.seller_id, &access.kind)
-            .await?
-            .ok_or(AppError::NotFound("connection type"))?;
-        let spec: Value = serde_json::from_str(&ctype.spec)
-            .map_err(|e| AppError::Internal(format!("stored schema unreadable: {e}")))?;
-        let schema = CredentialSchema::parse(&spec)
-            .map_err(|_| AppError::Internal("stored schema no longer parses".into()))?;
+        let (_, schema) = self.access_schema(access).await?;
         let masked = credentials::masked(&access.config);
         let reason = self
             .store

@@ -85,6 +85,36 @@ impl App {
     }
 }
 
+/// The stored credential schema of a connection type, parsed (it was
+/// checked when saved, so a failure here is an internal error).
+pub(crate) fn stored_schema(
+    t: &frontdesk_store::connections::ConnectionTypeRecord,
+) -> AppResult<frontdesk_activation::schema::CredentialSchema> {
+    serde_json::from_str::<serde_json::Value>(&t.spec)
+        .ok()
+        .and_then(|v| frontdesk_activation::schema::CredentialSchema::parse(&v).ok())
+        .ok_or_else(|| AppError::Internal("the stored credential schema no longer parses".into()))
+}
+
+impl App {
+    /// An access's connection type and its parsed schema.
+    pub(crate) async fn access_schema(
+        &self,
+        access: &frontdesk_store::connections::AccessRecord,
+    ) -> AppResult<(
+        frontdesk_store::connections::ConnectionTypeRecord,
+        frontdesk_activation::schema::CredentialSchema,
+    )> {
+        let ctype = self
+            .store
+            .connection_type(access.seller_id, &access.kind)
+            .await?
+            .ok_or(AppError::NotFound("connection type"))?;
+        let schema = stored_schema(&ctype)?;
+        Ok((ctype, schema))
+    }
+}
+
 /// `test` or `live`.
 pub(crate) fn parse_environment(raw: &str) -> Option<&'static str> {
     match raw {

@@ -359,9 +359,8 @@ impl App {
             .connection_type(access.seller_id, &access.kind)
             .await?
         {
-            Some(t) => serde_json::from_str::<Value>(&t.spec)
+            Some(t) => super::stored_schema(&t)
                 .ok()
-                .and_then(|spec| CredentialSchema::parse(&spec).ok())
                 .map(|schema| field_views(&schema, &masked, false))
                 .unwrap_or_default(),
             None => Vec::new(),

@@ -268,10 +268,7 @@ impl App {
             ));
             return Ok(None);
         };
-        let spec: Value = serde_json::from_str(&ctype.spec)
-            .map_err(|e| AppError::Internal(format!("stored schema unreadable: {e}")))?;
-        let schema = CredentialSchema::parse(&spec)
-            .map_err(|_| AppError::Internal("stored schema no longer parses".into()))?;
+        let schema = super::stored_schema(&ctype)?;
         Ok(Some((seller, ctype, schema)))
     }
 
@@ -617,15 +614,7 @@ impl App {
             None => access.search_criteria.clone(),
         };
         if let Some(submitted) = &edit.credentials {
-            let ctype = self
-                .store
-                .connection_type(access.seller_id, &access.kind)
-                .await?
-                .ok_or(AppError::NotFound("connection type"))?;
-            let spec: Value = serde_json::from_str(&ctype.spec)
-                .map_err(|e| AppError::Internal(format!("stored schema unreadable: {e}")))?;
-            let schema = CredentialSchema::parse(&spec)
-                .map_err(|_| AppError::Internal("stored schema no longer parses".into()))?;
+            let (ctype, schema) = self.access_schema(&access).await?;
             let stored_plain = credentials::open(keyring, &access.config, access.id)
                 .unwrap_or(Value::Object(Default::default()));
             let mut submitted = submitted.clone();

@@ -9,7 +9,6 @@ use super::credentials::{self, OpenError};
 use crate::cases::ActorRef;
 use crate::{App, AppError, AppResult};
 use frontdesk_activation::endpoints::{is_local, same_origin_as_any};
-use frontdesk_activation::schema::CredentialSchema;
 use frontdesk_activation::{
     Advance, RunContext, RunProgress, SearchCriteria, ValidateFailure, advance,
 };
@@ -17,7 +16,6 @@ use frontdesk_domain::Timestamp;
 use frontdesk_domain::connections::{self as domain, AccessEvent, RunSummary};
 use frontdesk_store::connections::{AccessRecord, AccessScope, RunRecord};
 use rand::SeedableRng as _;
-use serde_json::Value;
 
 /// How long a claimed run is reserved for its worker.
 const LEASE_MS: i64 = 15 * 60 * 1000;
@@ -141,10 +139,7 @@ impl App {
                 "the seller no longer offers this connection type".into(),
             )));
         };
-        let schema = serde_json::from_str::<Value>(&ctype.spec)
-            .ok()
-            .and_then(|v| CredentialSchema::parse(&v).ok());
-        let Some(schema) = schema else {
+        let Ok(schema) = super::stored_schema(&ctype) else {
             return Ok(Err(ValidateFailure::InvalidConfig(
                 "the seller's registered schema is invalid".into(),
             )));

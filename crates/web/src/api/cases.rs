@@ -11,11 +11,10 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use frontdesk_app::cases::{IdempotencyKey, ListInput, NewCaseInput};
+use frontdesk_app::cases::{ListInput, NewCaseInput};
 use frontdesk_app::{App, Caller};
 use frontdesk_domain::{AttachmentId, CaseId};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -104,28 +103,7 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let parsed: NewCaseBody = json(&headers, &body)?;
-    let idempotency = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let key = v
-                .to_str()
-                .ok()
-                .filter(|k| !k.is_empty() && k.len() <= 255)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "Idempotency-Key must be 1 to 255 visible ASCII characters",
-                    )
-                })?;
-            let hash = Sha256::digest(&body)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            Some(IdempotencyKey {
-                key: key.to_owned(),
-                request_hash: hash,
-            })
-        }
-    };
+    let idempotency = super::idempotency_key(&headers, &body)?;
     let input = NewCaseInput {
         category: parsed.category,
         subject: parsed.subject,

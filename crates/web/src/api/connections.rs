@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use frontdesk_app::App;
-use frontdesk_app::cases::IdempotencyKey;
 use frontdesk_app::connections::{
     AccessDetail, AccessEdit, AccessListInput, ConnectionRequest, ConnectionTypeInput, PartnerView,
     SchemaView, SellerInput, StepInput,
@@ -19,7 +18,6 @@ use frontdesk_app::connections::{
 use frontdesk_domain::AccessId;
 use serde::Deserialize;
 use serde_json::{Value, json as j};
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,27 +118,7 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let req: ConnectionRequest = json(&headers, &body)?;
-    let idempotency = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let key = v
-                .to_str()
-                .ok()
-                .filter(|k| !k.is_empty() && k.len() <= 255)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "Idempotency-Key must be 1 to 255 visible ASCII characters",
-                    )
-                })?;
-            Some(IdempotencyKey {
-                key: key.to_owned(),
-                request_hash: Sha256::digest(&body)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
-            })
-        }
-    };
+    let idempotency = super::idempotency_key(&headers, &body)?;
     let created = app.request_connection(&caller, req, idempotency).await?;
     let detail = app.access_detail(&caller, created.id).await?;
     let run = detail

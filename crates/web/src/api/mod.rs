@@ -212,6 +212,33 @@ impl<T: DeserializeOwned> axum::extract::FromRequest<frontdesk_app::App> for Cas
     }
 }
 
+/// The `Idempotency-Key` of a creating call with a digest of its body, so a
+/// key reused with another request is told apart from a retry.
+pub(crate) fn idempotency_key(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<Option<frontdesk_app::cases::IdempotencyKey>> {
+    use sha2::Digest as _;
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters")
+        })?;
+    let request_hash = sha2::Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Some(frontdesk_app::cases::IdempotencyKey {
+        key: key.to_owned(),
+        request_hash,
+    }))
+}
+
 /// A case number from the path; anything else is simply not found.
 pub(crate) fn case_id(raw: &str) -> ApiResult<CaseId> {
     path_id(raw, "case").map(CaseId)
