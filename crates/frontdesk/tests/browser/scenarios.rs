@@ -1,6 +1,6 @@
 //! One test per everyday path.
 
-use crate::helpers::{A_MEMBER, B_MEMBER};
+use crate::helpers::{A_MEMBER, AGENT, B_MEMBER};
 use crate::{sign_in, sign_out, start};
 
 /// A Customer Care case filed over the API; its number.
@@ -193,6 +193,226 @@ async fn a_buyer_requests_a_connection_through_the_wizard() {
     assert!(text.contains("Connection requested"), "{text}");
     assert!(text.contains("Activation runs"));
     b.screenshot("connection-access-375").await;
+    b.quit().await;
+    app.shutdown().await;
+}
+
+/// The demo seller's Mirador pull access in test, requested over the API
+/// with the seller's scripted `user`; its id.
+async fn mirador_access(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    sellers: &crate::helpers::Sellers,
+    user: &str,
+    name: &str,
+) -> i64 {
+    app.post(
+        token,
+        "/api/v1/connections",
+        serde_json::json!({
+            "seller_id": sellers.mirador,
+            "connection_type": "pull",
+            "name": name,
+            "environment": "test",
+            "credentials": {
+                "url": format!("{}/mirador/pull/test/graphql", sellers.base_url),
+                "user": user,
+                "password": "demo",
+            },
+            "notification_emails": ["ops@alpha.example"],
+            "accept_financial_responsibility": true,
+        }),
+    )
+    .await
+    .expect_status(201)
+    .json()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Waits until the access has `status` (activations run in the background
+/// workers), moving the dev clock past retry waits.
+async fn wait_access(app: &crate::helpers::TestApp, token: &str, id: i64, status: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let access = app
+            .get(token, &format!("/api/v1/connections/{id}"))
+            .await
+            .expect_status(200)
+            .json();
+        if access["status"] == status {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "access {id} never became {status}: {access}"
+        );
+        app.app.clock.advance(61);
+        app.app.wake.notify_waiters();
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+}
+
+/// The access page's status badge, as written (not as styled).
+async fn access_status(b: &crate::webdriver::Browser) -> String {
+    b.find("[data-testid=access-status]").await;
+    b.eval("return document.querySelector('[data-testid=access-status]').textContent.trim();")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Whether the Edit access form's submit button is disabled.
+async fn edit_disabled(b: &crate::webdriver::Browser) -> bool {
+    b.find("#edit button[type=submit]").await;
+    b.eval("return document.querySelector('#edit button[type=submit]').matches(':disabled');")
+        .await
+        .as_bool()
+        .unwrap()
+}
+
+async fn assert_no_console_errors(b: &crate::webdriver::Browser, page: &str) {
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "{page}: console errors {errors:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_access_is_blocked_while_not_working() {
+    let Some((app, w, b)) = start().await else {
+        return;
+    };
+    let sellers = app.demo_sellers().await;
+    let id = mirador_access(&app, &w.a_admin, &sellers, "server-error", "Broken").await;
+    let access = app.settled_access(&w.a_admin, id).await;
+    assert_eq!(access["status"], "not_working", "{access}");
+    let path = format!("/connections/{id}");
+
+    // The buyer: Not Working, and Edit access disabled with the reason.
+    sign_in(&b, crate::helpers::A_ADMIN).await;
+    // `#edit` scrolls the screenshot to the Edit access section.
+    b.go(&format!("{path}#edit")).await;
+    assert_eq!(access_status(&b).await, "Not Working");
+    let reason = b.text("[data-testid=edit-blocked]").await;
+    assert!(!reason.trim().is_empty(), "the reason is visible");
+    assert!(edit_disabled(&b).await, "Edit access is disabled");
+    assert!(
+        b.eval("return document.querySelector('#edit-name').matches(':disabled');")
+            .await
+            .as_bool()
+            .unwrap(),
+        "the fields are disabled too"
+    );
+    assert_no_console_errors(&b, "buyer access page").await;
+    b.screenshot("connection-not-working").await;
+    sign_out(&b).await;
+
+    // Connectivity: Mark working, with what was checked.
+    sign_in(&b, AGENT).await;
+    b.go(&path).await;
+    b.find("[data-testid=staff-actions]").await;
+    assert_eq!(access_status(&b).await, "Not Working");
+    b.fill(
+        "#mw-message",
+        "Booked a test reservation by phone with the seller.",
+    )
+    .await;
+    b.click(&format!(
+        "form[action='/staff/connections/{id}/mark-working'] button[type=submit]"
+    ))
+    .await;
+    b.wait_for_text("Marked Working.").await;
+    assert_eq!(access_status(&b).await, "Working");
+    assert_no_console_errors(&b, "staff access page").await;
+    b.screenshot("connection-marked-working").await;
+    sign_out(&b).await;
+
+    // The buyer can edit again.
+    sign_in(&b, crate::helpers::A_ADMIN).await;
+    b.go(&path).await;
+    assert_eq!(access_status(&b).await, "Working");
+    assert!(b.try_find("[data-testid=edit-blocked]").await.is_none());
+    assert!(!edit_disabled(&b).await, "Edit access is enabled");
+    assert_no_console_errors(&b, "buyer access page, working").await;
+    b.quit().await;
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seller_fixes_an_access_through_its_link() {
+    let Some((app, w, b)) = start().await else {
+        return;
+    };
+    let sellers = app.demo_sellers().await;
+    let id = mirador_access(&app, &w.a_admin, &sellers, "needs-criteria", "B2C").await;
+    let access = app.settled_access(&w.a_admin, id).await;
+    assert_eq!(access["status"], "pending_seller", "{access}");
+    app.settle().await;
+    let mails = app.maildir_messages();
+    let token = mails
+        .iter()
+        .find(|m| m.raw.contains("activation@mirador.example") && m.text.contains("/fix/"))
+        .expect("the seller got a fix link")
+        .text
+        .split("/fix/")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+        })
+        .unwrap()
+        .to_owned();
+    let link = format!("/fix/{token}");
+
+    // Not signed in: the link is the permission.
+    b.go(&link).await;
+    b.find(&format!("form[action='{link}']")).await;
+    assert_eq!(b.path().await, link, "no detour through sign-in");
+    let text = b.body_text().await;
+    assert!(text.contains("B2C"), "the access's name: {text}");
+    let password = b.find("input[name='cred.password']").await;
+    assert_eq!(b.attr(&password, "type").await.as_deref(), Some("password"));
+    assert_eq!(
+        b.eval("return document.querySelector(\"input[name='cred.password']\").value;")
+            .await,
+        ""
+    );
+    assert!(
+        !b.source().await.contains("\"demo\""),
+        "no secret on the page"
+    );
+    assert_no_console_errors(&b, "fix page").await;
+    b.screenshot("fix-link").await;
+    b.fill("#fix-criteria", r#"{"destinations": ["PTLIS"]}"#)
+        .await;
+    b.click(&format!("form[action='{link}'] button[type=submit]"))
+        .await;
+    b.find("[data-testid=fix-thanks]").await;
+    b.wait_for_text("Thank you").await;
+    assert_no_console_errors(&b, "fix thanks page").await;
+    b.screenshot("fix-thanks").await;
+
+    // The activation runs again and succeeds; the link is spent.
+    wait_access(&app, &w.a_admin, id, "working").await;
+    b.go(&link).await;
+    b.find("[data-testid=fix-closed]").await;
+    let text = b.body_text().await;
+    assert!(
+        text.contains("expired or was already used"),
+        "a clear page: {text}"
+    );
+    assert!(
+        b.try_find(&format!("form[action='{link}']"))
+            .await
+            .is_none()
+    );
+    // The only console message is the page's own 410 status.
+    let errors = b.console_errors().await;
+    assert!(
+        errors.iter().all(|e| e.contains("410")),
+        "used fix link: console errors {errors:?}"
+    );
+    b.screenshot("fix-link-used").await;
     b.quit().await;
     app.shutdown().await;
 }
