@@ -40,7 +40,7 @@ impl App {
         let now = self.now();
         if link.used_at.is_some() || link.expires_at <= now {
             return Err(AppError::Conflict(
-                "this link has expired or was already used; ask frontdesk's Connectivity team for a new one".into(),
+                "this link has expired or was already used; ask frontdesk's Connectivity team for a new one.".into(),
             ));
         }
         let access = self
