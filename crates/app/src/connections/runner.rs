@@ -37,27 +37,36 @@ enum Step {
 }
 
 impl App {
-    /// Claims due runs and executes them side by side.
+    /// Claims due runs and executes them side by side, claiming again as
+    /// each one ends (a slot freed by a fast run is not left idle behind a
+    /// slow one), until nothing more is due; returns what it did.
     pub async fn run_activations(&self) -> AppResult<RunnerStats> {
+        use futures::stream::{FuturesUnordered, StreamExt as _};
         let c = &self.config.connections;
-        let now = self.now();
-        let claimed = self
-            .store
-            .claim_runs(
-                now,
-                LEASE_MS,
-                c.runs_per_worker.max(1),
-                c.per_seller_limit.max(1),
-            )
-            .await?;
-        let mut stats = RunnerStats {
-            claimed: claimed.len(),
-            ..RunnerStats::default()
-        };
-        let results =
-            futures::future::join_all(claimed.into_iter().map(|run| self.execute_run(run))).await;
-        for r in results {
-            match r {
+        let capacity = c.runs_per_worker.max(1);
+        let mut stats = RunnerStats::default();
+        let mut in_flight = FuturesUnordered::new();
+        let mut drained = false;
+        loop {
+            if !drained && in_flight.len() < capacity {
+                let claimed = self
+                    .store
+                    .claim_runs(
+                        self.now(),
+                        LEASE_MS,
+                        capacity - in_flight.len(),
+                        c.per_seller_limit.max(1),
+                    )
+                    .await?;
+                // Nothing more to claim now: finish what runs, then stop.
+                drained = claimed.is_empty();
+                stats.claimed += claimed.len();
+                in_flight.extend(claimed.into_iter().map(|run| self.execute_run(run)));
+            }
+            let Some(result) = in_flight.next().await else {
+                return Ok(stats);
+            };
+            match result {
                 Ok(Step::Finished) => stats.finished += 1,
                 Ok(Step::Waiting) => stats.waiting += 1,
                 Ok(Step::Dropped) => {}
@@ -66,7 +75,6 @@ impl App {
                 }
             }
         }
-        Ok(stats)
     }
 
     async fn execute_run(&self, run: RunRecord) -> AppResult<Step> {
