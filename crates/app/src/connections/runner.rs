@@ -41,11 +41,12 @@ impl App {
     /// each one ends (a slot freed by a fast run is not left idle behind a
     /// slow one), until nothing more is due; returns what it did.
     pub async fn run_activations(&self) -> AppResult<RunnerStats> {
-        use futures::stream::{FuturesUnordered, StreamExt as _};
         let c = &self.config.connections;
         let capacity = c.runs_per_worker.max(1);
         let mut stats = RunnerStats::default();
-        let mut in_flight = FuturesUnordered::new();
+        // Runs are tasks of their own: a run waiting inside a transaction
+        // must progress while this loop waits for the next claim.
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut drained = false;
         loop {
             if !drained && in_flight.len() < capacity {
@@ -61,10 +62,21 @@ impl App {
                 // Nothing more to claim now: finish what runs, then stop.
                 drained = claimed.is_empty();
                 stats.claimed += claimed.len();
-                in_flight.extend(claimed.into_iter().map(|run| self.execute_run(run)));
+                for run in claimed {
+                    let app = self.clone();
+                    in_flight.spawn(async move { app.execute_run(run).await });
+                }
             }
-            let Some(result) = in_flight.next().await else {
+            let Some(joined) = in_flight.join_next().await else {
                 return Ok(stats);
+            };
+            let result = match joined {
+                Ok(result) => result,
+                Err(e) => {
+                    // Its lease expires and another pass retries it.
+                    tracing::error!(error = %e, "activation run task ended abnormally");
+                    continue;
+                }
             };
             match result {
                 Ok(Step::Finished) => stats.finished += 1,
