@@ -735,9 +735,9 @@ impl Tx {
         Ok(())
     }
 
-    /// Inserts an access with a placeholder configuration: the sealed
-    /// values are bound to the new id, so they are written right after
-    /// with [`Tx::set_access_config`] in the same transaction.
+    /// Inserts an access with an empty configuration: the sealed values are
+    /// bound to the new id, so they are written right after with
+    /// [`Tx::set_access_config`] in the same transaction.
     pub async fn insert_access(&mut self, a: &NewAccess, now: Timestamp) -> StoreResult<AccessId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO accesses (buyer_id, seller_id, kind, environment, name, config, \

@@ -782,6 +782,19 @@ async fn pending_seller_timers_and_case_rules(app: TestApp) {
     assert!(seller_mails(&app)[2].contains("Reminder 2"));
     app.advance(&w.admin, 2 * 86_400).await;
     app.settle().await;
+    // The first link (7 days) has expired by now.
+    let first = &seller_mails(&app)[0];
+    let token = first
+        .split("/fix/")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+        })
+        .unwrap()
+        .to_owned();
+    let expired = app.app.fix_view(&token).await.unwrap_err().to_string();
+    assert!(expired.contains("expired"), "{expired}");
     let staff_view = app.case(&w.agent, case_id).await.to_string();
     assert!(
         staff_view.contains("has not fixed this access"),
