@@ -40,6 +40,18 @@ async fn request(app: &TestApp, token: &str, body: Value) -> Value {
         .json()
 }
 
+/// The token of the first `/fix/<token>` link in a mail's text.
+fn fix_token(text: &str) -> String {
+    text.split("/fix/")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+        })
+        .expect("a fix link in the mail")
+        .to_owned()
+}
+
 fn step<'a>(access: &'a Value, name: &str) -> &'a Value {
     access["runs"][0]["steps"]
         .as_array()
@@ -200,16 +212,7 @@ async fn fix_link_and_mails(app: TestApp) {
         .iter()
         .find(|m| m.raw.contains("activation@mirador.example") && m.text.contains("/fix/"))
         .expect("the seller got a fix link");
-    let token = fix
-        .text
-        .split("/fix/")
-        .nth(1)
-        .and_then(|rest| {
-            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .next()
-        })
-        .unwrap()
-        .to_owned();
+    let token = fix_token(&fix.text);
     let view = app.app.fix_view(&token).await.unwrap();
     assert_eq!(view.name, "B2C");
     assert!(
@@ -784,15 +787,7 @@ async fn pending_seller_timers_and_case_rules(app: TestApp) {
     app.settle().await;
     // The first link (7 days) has expired by now.
     let first = &seller_mails(&app)[0];
-    let token = first
-        .split("/fix/")
-        .nth(1)
-        .and_then(|rest| {
-            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .next()
-        })
-        .unwrap()
-        .to_owned();
+    let token = fix_token(first);
     let expired = app.app.fix_view(&token).await.unwrap_err().to_string();
     assert!(expired.contains("expired"), "{expired}");
     let staff_view = app.case(&w.agent, case_id).await.to_string();
