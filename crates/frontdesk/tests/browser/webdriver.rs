@@ -116,12 +116,18 @@ impl Browser {
         r["value"].clone()
     }
 
-    async fn try_call(&self, method: reqwest::Method, path: &str, body: Value) -> Option<Value> {
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Option<Value> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
-        let r: Value = self
-            .http
-            .request(method, url)
-            .json(&body)
+        let mut rb = self.http.request(method, url);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r: Value = rb
             .send()
             .await
             .ok()?
@@ -180,7 +186,7 @@ impl Browser {
             .try_call(
                 reqwest::Method::POST,
                 "/element",
-                json!({"using": "css selector", "value": css}),
+                Some(json!({"using": "css selector", "value": css})),
             )
             .await?;
         v[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned()))
@@ -251,9 +257,26 @@ impl Browser {
         .await;
     }
 
+    /// The text of the first element matching `css`. A page that navigates
+    /// between finding the element and reading it leaves a stale reference,
+    /// so the element is found again until the read succeeds.
     pub async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.text_of(&e).await
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let e = self.find(css).await;
+            let read = self
+                .try_call(
+                    reqwest::Method::GET,
+                    &format!("/element/{}/text", e.0),
+                    None,
+                )
+                .await;
+            match read {
+                Some(v) => return v.as_str().unwrap_or_default().to_owned(),
+                None if Instant::now() > deadline => return self.text_of(&e).await,
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
     }
 
     pub async fn text_of(&self, e: &Element) -> String {
@@ -321,7 +344,7 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if self
-                .try_call(reqwest::Method::POST, "/alert/accept", json!({}))
+                .try_call(reqwest::Method::POST, "/alert/accept", Some(json!({})))
                 .await
                 .is_some()
             {
