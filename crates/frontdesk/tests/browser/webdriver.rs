@@ -127,13 +127,7 @@ impl Browser {
         if let Some(b) = body {
             rb = rb.json(&b);
         }
-        let r: Value = rb
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let r: Value = rb.send().await.ok()?.json().await.ok()?;
         r["value"]["error"].is_null().then(|| r["value"].clone())
     }
 
@@ -210,8 +204,7 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        let e = self.find(css).await;
-        self.click_el(&e).await;
+        self.on_element(css, &[("click", Some(json!({})))]).await;
     }
 
     pub async fn click_el(&self, e: &Element) {
@@ -225,19 +218,48 @@ impl Browser {
 
     /// Clears a field and types `text` into it.
     pub async fn fill(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/clear", e.0),
-            Some(json!({})),
+        self.on_element(
+            css,
+            &[
+                ("clear", Some(json!({}))),
+                ("value", Some(json!({ "text": text }))),
+            ],
         )
         .await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", e.0),
-            Some(json!({ "text": text })),
-        )
-        .await;
+    }
+
+    /// Sends element commands (`click`, `clear`, `value`, `text`: POST with
+    /// a body, GET without) to the first element matching `css`. A page
+    /// that navigates between finding the element and acting on it leaves
+    /// a stale reference, so the element is found again and the commands
+    /// repeated for up to 10 s; after that the error is raised as it is.
+    async fn on_element(&self, css: &str, commands: &[(&str, Option<Value>)]) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let e = self.find(css).await;
+            let last_try = Instant::now() > deadline;
+            let mut out = Some(Value::Null);
+            for (command, body) in commands {
+                let method = if body.is_some() {
+                    reqwest::Method::POST
+                } else {
+                    reqwest::Method::GET
+                };
+                let path = format!("/element/{}/{command}", e.0);
+                out = if last_try {
+                    Some(self.call(method, &path, body.clone()).await)
+                } else {
+                    self.try_call(method, &path, body.clone()).await
+                };
+                if out.is_none() {
+                    break;
+                }
+            }
+            if let Some(v) = out {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Picks the option with `value` in a select.
@@ -248,47 +270,18 @@ impl Browser {
 
     /// Attaches a local file to a file input.
     pub async fn attach(&self, css: &str, file: &Path) {
-        let e = self.find(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", e.0),
-            Some(json!({ "text": file.to_string_lossy() })),
-        )
-        .await;
+        let text = file.to_string_lossy();
+        self.on_element(css, &[("value", Some(json!({ "text": text })))])
+            .await;
     }
 
-    /// The text of the first element matching `css`. A page that navigates
-    /// between finding the element and reading it leaves a stale reference,
-    /// so the element is found again until the read succeeds.
+    /// The text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let e = self.find(css).await;
-            let read = self
-                .try_call(
-                    reqwest::Method::GET,
-                    &format!("/element/{}/text", e.0),
-                    None,
-                )
-                .await;
-            match read {
-                Some(v) => return v.as_str().unwrap_or_default().to_owned(),
-                None if Instant::now() > deadline => return self.text_of(&e).await,
-                None => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    }
-
-    pub async fn text_of(&self, e: &Element) -> String {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/element/{}/text", e.0),
-            None,
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+        self.on_element(css, &[("text", None)])
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub async fn attr(&self, e: &Element, name: &str) -> Option<String> {
