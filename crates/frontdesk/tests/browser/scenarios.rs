@@ -40,13 +40,9 @@ async fn sign_in_then_filter_and_sort_the_dashboard() {
         "back where the person wanted to go"
     );
     b.wait_for_text("Alpha Travel").await;
-    let rows = b.find_all("tr[data-case-id]").await;
-    assert_eq!(rows.len(), 2);
+    let rows = b.attrs("tr[data-case-id]", "data-case-id").await;
     // Newest update first.
-    assert_eq!(
-        b.attr(&rows[0], "data-case-id").await.unwrap(),
-        timeout.to_string()
-    );
+    assert_eq!(rows, [timeout.to_string(), rates.to_string()]);
     b.screenshot("dashboard").await;
 
     // The name filter narrows the list (htmx swaps it in place).
@@ -55,12 +51,9 @@ async fn sign_in_then_filter_and_sort_the_dashboard() {
     b.wait_for_text("Clear").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let rows = b.find_all("tr[data-case-id]").await;
+        let rows = b.attrs("tr[data-case-id]", "data-case-id").await;
         if rows.len() == 1 {
-            assert_eq!(
-                b.attr(&rows[0], "data-case-id").await.unwrap(),
-                rates.to_string()
-            );
+            assert_eq!(rows[0], rates.to_string());
             break;
         }
         assert!(
@@ -80,9 +73,8 @@ async fn sign_in_then_filter_and_sort_the_dashboard() {
     b.wait_for_path("/cases?").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let rows = b.find_all("tr[data-case-id]").await;
-        if !rows.is_empty() && b.attr(&rows[0], "data-case-id").await.unwrap() == rates.to_string()
-        {
+        let rows = b.attrs("tr[data-case-id]", "data-case-id").await;
+        if rows.first() == Some(&rates.to_string()) {
             break;
         }
         assert!(

@@ -186,18 +186,24 @@ impl Browser {
         v[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned()))
     }
 
-    pub async fn find_all(&self, css: &str) -> Vec<Element> {
+    /// The `name` attribute of every element matching `css`, read in one
+    /// script so a list swapped in meanwhile cannot leave stale references.
+    pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
         let v = self
             .call(
                 reqwest::Method::POST,
-                "/elements",
-                Some(json!({"using": "css selector", "value": css})),
+                "/execute/sync",
+                Some(json!({
+                    "script": "return Array.from(document.querySelectorAll(arguments[0]), \
+                               e => e.getAttribute(arguments[1]) || '');",
+                    "args": [css, name],
+                })),
             )
             .await;
         v.as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned())))
+                    .filter_map(|s| s.as_str().map(str::to_owned))
                     .collect()
             })
             .unwrap_or_default()
