@@ -396,41 +396,99 @@ async fn list(postgres: bool) {
         "scope=mine",
     ];
     for q in queries {
-        let mut lat = Vec::new();
-        for round in 0..20 {
-            for token in &tokens {
-                let url = format!("http://{addr}/api/v1/cases?{q}&limit=25");
-                let t = Instant::now();
-                let r = client.get(&url).bearer_auth(token).send().await.unwrap();
-                assert_eq!(r.status(), 200);
-                let page: serde_json::Value = r.json().await.unwrap();
-                // Follow the cursor once, as a user paging on.
-                if round % 2 == 0
-                    && let Some(c) = page["next_cursor"].as_str()
-                {
-                    let r = client
-                        .get(format!("{url}&cursor={c}"))
-                        .bearer_auth(token)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(r.status(), 200);
-                    let _ = r.bytes().await;
-                }
-                lat.push(t.elapsed());
-            }
-        }
-        lat.sort();
-        println!(
-            "list [{}] {q:<40} p50 {:.2} ms  p99 {:.2} ms  (n={}, incl. HTTP and auth; even rounds fetch 2 pages)",
-            if postgres { "postgres" } else { "sqlite" },
-            percentile(&lat, 0.5).as_secs_f64() * 1e3,
-            percentile(&lat, 0.99).as_secs_f64() * 1e3,
-            lat.len()
-        );
+        let lat = measure(
+            &client,
+            &format!("http://{addr}/api/v1/cases?{q}&limit=25"),
+            &tokens,
+        )
+        .await;
+        report(postgres, q, &lat);
+    }
+    // Staff work lists: a team's queue and each agent's own cases (10% of
+    // all cases are assigned, spread over 20 agents).
+    let mut agents = Vec::new();
+    for n in 0..20 {
+        let email = format!("agent{n}@example.com");
+        app.create_user(&email, "Agent", Some(PASSWORD), false)
+            .await
+            .unwrap();
+        app.add_staff(&email, "customer-care").await.unwrap();
+        agents.push(app.login(&email, PASSWORD).await.unwrap().1);
+    }
+    let pool = sqlx::AnyPool::connect(&app.config.database_url())
+        .await
+        .unwrap();
+    let first_agent: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM users WHERE email LIKE 'agent%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    sqlx::query(&format!(
+        "UPDATE cases SET assignee_id = {first_agent} + (id / 10) % 20 WHERE id % 10 = 0"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    pool.close().await;
+    let staff_queries = [
+        "team=customer-care",
+        "team=customer-care&sort=created&order=asc",
+        "team=customer-care&assignee=none",
+        "assignee=me",
+        "assignee=me&status=all&sort=created",
+        "assignee=me&sort=status",
+    ];
+    for q in staff_queries {
+        let lat = measure(
+            &client,
+            &format!("http://{addr}/api/v1/staff/cases?{q}&limit=25"),
+            &agents,
+        )
+        .await;
+        report(postgres, &format!("staff {q}"), &lat);
     }
     server.abort();
     finish(b).await;
+}
+
+/// Latencies of 20 rounds of `url` for each token (incl. HTTP and auth);
+/// even rounds follow the cursor to a second page, as a user paging on.
+async fn measure(client: &reqwest::Client, url: &str, tokens: &[String]) -> Vec<Duration> {
+    let mut lat = Vec::new();
+    for round in 0..20 {
+        for token in tokens {
+            let t = Instant::now();
+            let r = client.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{url}");
+            let page: serde_json::Value = r.json().await.unwrap();
+            if round % 2 == 0
+                && let Some(c) = page["next_cursor"].as_str()
+            {
+                let r = client
+                    .get(format!("{url}&cursor={c}"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                let _ = r.bytes().await;
+            }
+            lat.push(t.elapsed());
+        }
+    }
+    lat.sort();
+    lat
+}
+
+fn report(postgres: bool, what: &str, sorted: &[Duration]) {
+    println!(
+        "list [{}] {what:<45} p50 {:.2} ms  p99 {:.2} ms  (n={}, incl. HTTP and auth; even rounds fetch 2 pages)",
+        if postgres { "postgres" } else { "sqlite" },
+        percentile(sorted, 0.5).as_secs_f64() * 1e3,
+        percentile(sorted, 0.99).as_secs_f64() * 1e3,
+        sorted.len()
+    );
 }
 
 /// Due timers applied per second by the sweep.

@@ -86,6 +86,7 @@ pub struct CaseSummary {
     pub requester_name: String,
     pub status: CaseStatus,
     pub team: String,
+    pub assignee_name: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// See [`CaseRecord::connection_status`].
@@ -138,6 +139,13 @@ impl SortKey {
     }
 }
 
+/// Whose cases a staff list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    User(UserId),
+    Nobody,
+}
+
 /// The dashboard and queue query: filters, one sort, keyset pagination.
 #[derive(Debug, Clone)]
 pub struct CaseQuery {
@@ -151,6 +159,8 @@ pub struct CaseQuery {
     pub team: Option<String>,
     /// Staff: one organization only.
     pub org: Option<OrgId>,
+    /// Staff: cases of one assignee, or nobody's.
+    pub assignee: Option<AssigneeFilter>,
     pub sort: SortKey,
     pub descending: bool,
     pub limit: u32,
@@ -206,6 +216,7 @@ fn summary_from(row: &AnyRow) -> StoreResult<CaseSummary> {
         requester_name: text(row, "requester_name")?,
         status: parsed(row, "status", CaseStatus::parse)?,
         team: text(row, "team")?,
+        assignee_name: opt_text(row, "assignee_name")?,
         created_at: Timestamp(int(row, "created_at")?),
         updated_at: Timestamp(int(row, "updated_at")?),
         connection_status: opt_text(row, "connection_status")?,
@@ -280,6 +291,17 @@ impl Store {
             .collect()
     }
 
+    /// Number of open cases assigned to `user` (the staff console's "Mine").
+    pub async fn open_count_assigned(&self, user: UserId) -> StoreResult<i64> {
+        let n = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE assignee_id = $1 AND closed = FALSE",
+        )
+        .bind(user.0)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n)
+    }
+
     /// The users among `emails` who are members of `org`.
     pub async fn members_by_email(
         &self,
@@ -324,8 +346,9 @@ fn list_select(sql: &mut SqlBuilder, scope: CaseScope, q: &CaseQuery, closed: bo
     let col = q.sort.column();
     sql.push(
         "SELECT c.id, c.org_id, c.category, c.subject, r.name AS requester_name, c.status, \
-         c.status_rank, c.team, c.created_at, c.updated_at, c.connection_status FROM cases c \
-         JOIN users r ON r.id = c.requester_id WHERE 1 = 1",
+         c.status_rank, c.team, a.name AS assignee_name, c.created_at, c.updated_at, \
+         c.connection_status FROM cases c JOIN users r ON r.id = c.requester_id \
+         LEFT JOIN users a ON a.id = c.assignee_id WHERE 1 = 1",
     );
     scope.restrict(sql, q.mine_only);
     if let Some(org) = q.org {
@@ -333,6 +356,15 @@ fn list_select(sql: &mut SqlBuilder, scope: CaseScope, q: &CaseQuery, closed: bo
     }
     if let Some(team) = &q.team {
         sql.push(" AND c.team = ").bind(Param::Text(team.clone()));
+    }
+    match q.assignee {
+        Some(AssigneeFilter::User(user)) => {
+            sql.push(" AND c.assignee_id = ").bind(Param::Int(user.0));
+        }
+        Some(AssigneeFilter::Nobody) => {
+            sql.push(" AND c.assignee_id IS NULL");
+        }
+        None => {}
     }
     sql.push(if closed {
         " AND c.closed = TRUE"

@@ -251,6 +251,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "connections",
         include_str!("../migrations/sqlite/0005_connections.sql"),
     ),
+    (
+        6,
+        "assignee_queues",
+        include_str!("../migrations/sqlite/0006_assignee_queues.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -277,6 +282,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "connections",
         include_str!("../migrations/postgres/0005_connections.sql"),
+    ),
+    (
+        6,
+        "assignee_queues",
+        include_str!("../migrations/postgres/0006_assignee_queues.sql"),
     ),
 ];
 

@@ -9,7 +9,9 @@ use frontdesk_domain::cases::{Actor, CaseState, CaseStatus, Category, TimerKind}
 use frontdesk_domain::org::{CompanyVisibility, MemberRole, TeamKind};
 use frontdesk_domain::{CaseId, EmailAddress, OrgId, Timestamp, UserId};
 use frontdesk_store::audit::NewEvent;
-use frontdesk_store::cases::{CaseQuery, CaseRecord, NewCase, SortKey, StatusFilter};
+use frontdesk_store::cases::{
+    AssigneeFilter, CaseQuery, CaseRecord, NewCase, SortKey, StatusFilter,
+};
 use frontdesk_store::idempotency::StoredResponse;
 use frontdesk_store::messages::NewMessage;
 use frontdesk_store::orgs::NewOrganization;
@@ -174,6 +176,7 @@ fn query() -> CaseQuery {
         subject: None,
         team: None,
         org: None,
+        assignee: None,
         sort: SortKey::Created,
         descending: false,
         limit: 200,
@@ -204,7 +207,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     assert_eq!(store.backend(), common::backend());
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        5
+        6
     );
     assert!(store.organizations().await.unwrap().is_empty());
     assert!(store.users().await.unwrap().is_empty());
@@ -225,7 +228,7 @@ async fn migrations_apply_and_are_idempotent(store: Store) {
     second.close().await;
     assert_eq!(
         common::raw_i64("SELECT COUNT(*) FROM _sqlx_migrations").await,
-        5
+        6
     );
     assert_eq!(store.organizations().await.unwrap().len(), 2);
     assert!(store.user(w.alice).await.unwrap().is_some());
@@ -1300,6 +1303,43 @@ async fn list_cases_filters(store: Store) {
         .await,
         pick(&[1])
     );
+
+    // Staff work lists: one assignee's cases, or nobody's; rows name the assignee.
+    let mut tx = store.begin().await.unwrap();
+    for (i, user) in [(0, w.alice), (3, w.alice), (1, w.bob)] {
+        tx.set_case_assignee(c[i], Some(user)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let assigned = |a: AssigneeFilter| CaseQuery {
+        assignee: Some(a),
+        ..q()
+    };
+    let alice = AssigneeFilter::User(w.alice);
+    assert_eq!(ids(&store, staff, assigned(alice)).await, pick(&[0, 3]));
+    assert_eq!(
+        ids(
+            &store,
+            staff,
+            CaseQuery {
+                status: StatusFilter::Open,
+                ..assigned(alice)
+            }
+        )
+        .await,
+        pick(&[0])
+    );
+    assert_eq!(
+        ids(&store, staff, assigned(AssigneeFilter::Nobody)).await,
+        pick(&[2, 4, 5, 6])
+    );
+    assert_eq!(store.open_count_assigned(w.alice).await.unwrap(), 1);
+    assert_eq!(store.open_count_assigned(w.carol).await.unwrap(), 0);
+    let rows = store
+        .list_cases(staff, &assigned(AssigneeFilter::User(w.bob)))
+        .await
+        .unwrap();
+    assert_eq!(rows.items.len(), 1);
+    assert_eq!(rows.items[0].assignee_name.as_deref(), Some("Bob"));
 
     // Partners: their organization; mine_only and company = false both mean
     // requested or linked participant.

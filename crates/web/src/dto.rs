@@ -139,6 +139,9 @@ pub struct CaseListItem {
     /// Staff only: the team the case is with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// Staff only: who works the case, when somebody does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_name: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -158,6 +161,7 @@ impl CaseListItem {
             .into(),
             requester_name: c.requester_name.clone(),
             team: staff.then(|| c.team.clone()),
+            assignee_name: c.assignee_name.clone().filter(|_| staff),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }

@@ -1,11 +1,13 @@
 //! Reading cases: the dashboard list and the case page.
 
 use crate::{App, AppError, AppResult, Caller};
-use frontdesk_domain::CaseId;
 use frontdesk_domain::cases::{CaseStatus, Category};
+use frontdesk_domain::{CaseId, UserId};
 use frontdesk_store::CaseScope;
 use frontdesk_store::audit::EventRecord;
-use frontdesk_store::cases::{CasePage, CaseQuery, CaseRecord, Participant, SortKey, StatusFilter};
+use frontdesk_store::cases::{
+    AssigneeFilter, CasePage, CaseQuery, CaseRecord, Participant, SortKey, StatusFilter,
+};
 use frontdesk_store::messages::{AttachmentRecord, MessageRecord};
 use frontdesk_store::timers::Timer;
 
@@ -27,6 +29,8 @@ pub struct ListInput {
     pub cursor: Option<String>,
     /// Staff queues: a team slug.
     pub team: Option<String>,
+    /// Staff: `me`, `none` (unassigned) or a user id.
+    pub assignee: Option<String>,
 }
 
 /// A previous case in a reopen chain, with its public conversation.
@@ -54,7 +58,8 @@ pub struct CaseDetail {
 const MAX_HISTORY: usize = 20;
 
 impl ListInput {
-    fn query(&self, staff: bool) -> AppResult<CaseQuery> {
+    /// The store query; `staff` is the calling staff member, `None` for partners.
+    fn query(&self, staff: Option<UserId>) -> AppResult<CaseQuery> {
         let mut errors = Vec::new();
         let mut bad = |field: &str, msg: &str| errors.push(crate::FieldError::new(field, msg));
         let status = match self.status.as_deref().unwrap_or("open") {
@@ -118,12 +123,28 @@ impl ListInput {
             }
         };
         let mine_only = match self.scope.as_deref().unwrap_or("mine") {
-            "mine" => !staff,
+            "mine" => staff.is_none(),
             "company" => false,
             _ => {
                 bad("scope", "must be mine or company");
                 false
             }
+        };
+        let assignee = match (self.assignee.as_deref().map(str::trim), staff) {
+            (None | Some(""), _) => None,
+            (Some(_), None) => {
+                bad("assignee", "only staff lists filter by assignee");
+                None
+            }
+            (Some("me"), Some(me)) => Some(AssigneeFilter::User(me)),
+            (Some("none"), Some(_)) => Some(AssigneeFilter::Nobody),
+            (Some(raw), Some(_)) => match raw.parse::<i64>() {
+                Ok(id) if id > 0 => Some(AssigneeFilter::User(UserId(id))),
+                _ => {
+                    bad("assignee", "must be me, none or a user id");
+                    None
+                }
+            },
         };
         let limit = self.limit.unwrap_or(25);
         if !(1..=200).contains(&limit) {
@@ -154,6 +175,7 @@ impl ListInput {
             subject: q.map(str::to_owned),
             team: self.team.clone().filter(|t| !t.is_empty()),
             org: None,
+            assignee,
             sort,
             descending,
             limit,
@@ -187,7 +209,8 @@ impl App {
         input: &ListInput,
     ) -> AppResult<(CasePage, Option<String>)> {
         let scope = caller.case_scope()?;
-        let mut query = input.query(matches!(scope, CaseScope::Staff))?;
+        let staff = matches!(scope, CaseScope::Staff).then_some(caller.user.id);
+        let mut query = input.query(staff)?;
         if let CaseScope::Partner { company: false, .. } = scope
             && input.scope.as_deref() == Some("company")
         {
@@ -207,8 +230,8 @@ impl App {
         caller: &Caller,
         input: &ListInput,
     ) -> AppResult<(CasePage, Option<String>)> {
-        caller.staff()?;
-        let query = input.query(true)?;
+        let cap = caller.staff()?;
+        let query = input.query(Some(cap.user))?;
         if let Some(team) = &query.team
             && self.store.team(team).await?.is_none()
         {

@@ -519,6 +519,49 @@ async fn auto_response_headers_and_outbox(app: TestApp) {
         .json();
     assert_eq!(ids(queue["items"].as_array().unwrap()), vec![id]);
 
+    // Work lists by assignee: the agent's own, nobody's; partners may not filter.
+    let mine = app
+        .get(&w.agent, "/api/v1/staff/cases?assignee=me")
+        .await
+        .expect_status(200)
+        .json();
+    assert_eq!(ids(mine["items"].as_array().unwrap()), vec![id]);
+    assert_eq!(mine["items"][0]["assignee_name"], "Carla Agent");
+    let by_id = app
+        .get(
+            &w.product,
+            &format!("/api/v1/staff/cases?assignee={agent_id}"),
+        )
+        .await
+        .expect_status(200)
+        .json();
+    assert_eq!(ids(by_id["items"].as_array().unwrap()), vec![id]);
+    for (who, query) in [(&w.product, "assignee=me"), (&w.agent, "assignee=none")] {
+        let other = app
+            .get(who, &format!("/api/v1/staff/cases?{query}"))
+            .await
+            .expect_status(200)
+            .json();
+        assert!(
+            !ids(other["items"].as_array().unwrap()).contains(&id),
+            "{query} lists a case assigned to the agent"
+        );
+    }
+    app.get(&w.agent, "/api/v1/staff/cases?assignee=someone")
+        .await
+        .invalid_field("assignee");
+    app.get(&w.a_admin, "/api/v1/cases?assignee=me")
+        .await
+        .invalid_field("assignee");
+    let partner_list = app.get(&w.a_admin, "/api/v1/cases").await.json();
+    let partner_rows = partner_list["items"].as_array().unwrap();
+    assert!(ids(partner_rows).contains(&id));
+    assert!(
+        partner_rows
+            .iter()
+            .all(|r| r.get("assignee_name").is_none())
+    );
+
     // Closing and reopening: the new case's mails refer back to the old one.
     app.set_status(&w.agent, id, "closed", None).await;
     let new_id = app

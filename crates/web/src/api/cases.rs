@@ -37,6 +37,8 @@ pub struct ListParams {
     pub cursor: Option<String>,
     /// Staff: a team's queue.
     pub team: Option<String>,
+    /// Staff: `me`, `none` (unassigned) or a user id.
+    pub assignee: Option<String>,
     /// The organization to act in (also `X-Organization`); read by the `Auth` extractor.
     #[allow(dead_code)]
     pub org: Option<String>,
@@ -55,6 +57,7 @@ impl ListParams {
             limit: self.limit,
             cursor: self.cursor,
             team: self.team,
+            assignee: self.assignee,
         }
     }
 }

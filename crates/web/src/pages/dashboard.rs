@@ -50,6 +50,9 @@ pub struct ListQuery {
     pub cursor: String,
     #[serde(default)]
     pub team: String,
+    /// Staff queues: `me`, `none` or empty for anyone.
+    #[serde(default)]
+    pub assignee: String,
 }
 
 impl ListQuery {
@@ -59,6 +62,7 @@ impl ListQuery {
         let mut pairs = vec![
             ("tab", self.tab.as_str()),
             ("team", self.team.as_str()),
+            ("assignee", self.assignee.as_str()),
             ("status", self.status.as_str()),
             ("id", self.id.as_str()),
             ("q", self.q.as_str()),
@@ -88,6 +92,8 @@ pub struct Row {
     pub closed: bool,
     pub requester: String,
     pub team: String,
+    /// Who works the case; empty when nobody does.
+    pub assignee: String,
     pub created: String,
     pub created_iso: String,
     pub updated: String,
@@ -148,6 +154,7 @@ pub async fn list_rows(app: &App, portal: &Portal, q: &ListQuery, staff: bool) -
         limit: Some(25),
         cursor: Some(q.cursor.clone()),
         team: Some(q.team.clone()),
+        assignee: staff.then(|| q.assignee.clone()),
     };
     let result = if staff {
         app.staff_queue(&portal.caller, &input).await
@@ -169,6 +176,7 @@ pub async fn list_rows(app: &App, portal: &Portal, q: &ListQuery, staff: bool) -
                     closed: c.status.is_closed(),
                     requester: c.requester_name,
                     team: c.team,
+                    assignee: c.assignee_name.unwrap_or_default(),
                     created: view::when(c.created_at),
                     created_iso: view::iso(c.created_at),
                     updated: view::when(c.updated_at),

@@ -79,6 +79,8 @@ struct QueuesPage {
     q: ListQuery,
     queues: Vec<Queue>,
     all_open: i64,
+    /// Open cases assigned to the signed-in staff member.
+    mine_open: i64,
     queue_name: String,
     rows: Vec<QueueRow>,
     listed: Listed,
@@ -116,6 +118,11 @@ impl QueuesPage {
         self.q.link("/staff", "cursor", &self.listed.next)
     }
 
+    /// The first page of the caller's own cases, across teams.
+    fn mine(&self) -> String {
+        format!("/staff{}", view::query(&[("assignee", "me")]))
+    }
+
     fn status_is(&self, s: &str) -> bool {
         self.q.status == s || (s.is_empty() && self.q.status == "open")
     }
@@ -126,11 +133,12 @@ async fn queues(
     portal: Portal,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Response> {
-    portal.caller.staff()?;
-    let (counts, teams, orgs) = tokio::try_join!(
+    let me = portal.caller.staff()?.user;
+    let (counts, teams, orgs, mine_open) = tokio::try_join!(
         app.store.open_counts_by_team(),
         app.store.teams(),
         app.store.organizations(),
+        app.store.open_count_assigned(me),
     )
     .map_err(store_err)?;
     let listed = list_rows(&app, &portal, &q, true).await;
@@ -152,14 +160,21 @@ async fn queues(
         })
         .collect();
     let all_open = counts.iter().map(|(_, n)| n).sum();
-    let queue_name = if q.team.is_empty() {
+    let team_name = if q.team.is_empty() {
         "All teams".to_owned()
     } else {
         team_names
             .get(q.team.as_str())
             .map_or_else(|| q.team.clone(), |n| (*n).to_owned())
     };
-    let filtered = !(q.id.is_empty() && q.q.is_empty() && q.category.is_empty());
+    let queue_name = match (q.assignee.as_str(), q.team.is_empty()) {
+        ("me", true) => "Assigned to me".to_owned(),
+        ("me", false) => format!("{team_name} · assigned to me"),
+        ("none", _) => format!("{team_name} · unassigned"),
+        _ => team_name,
+    };
+    let filtered =
+        !(q.id.is_empty() && q.q.is_empty() && q.category.is_empty() && q.assignee.is_empty());
     let Listed { rows, next, error } = listed;
     let rows = rows
         .into_iter()
@@ -176,6 +191,7 @@ async fn queues(
         q,
         queues,
         all_open,
+        mine_open,
         queue_name,
         rows,
         listed: Listed {

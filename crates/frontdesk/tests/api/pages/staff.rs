@@ -329,6 +329,28 @@ async fn assignment_and_escalation(app: TestApp) {
     .await;
     assert!(n.contains("assigned to you"), "{n}");
     assert_eq!(app.case(&w.agent, id).await["assignee"], "Carla Agent");
+    // "Assigned to me": counted in the queue bar, listed with its assignee.
+    let row = format!("data-case-id=\"{id}\"");
+    let mine = app
+        .page(&s, "/staff?assignee=me")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(mine.contains(&row), "{mine}");
+    assert!(
+        mine.contains("data-testid=\"row-assignee\">Carla Agent<"),
+        "{mine}"
+    );
+    assert!(
+        mine.contains("Assigned to me</span> <span class=\"count\" aria-label=\"1 open\">1<"),
+        "{mine}"
+    );
+    let nobody = app
+        .page(&s, "/staff?assignee=none")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(!nobody.contains(&row), "{nobody}");
     let html = panel(&app, &s, id).await;
     assert!(
         html.contains("data-testid=\"staff-assignee\">Carla Agent"),
@@ -374,6 +396,13 @@ async fn assignment_and_escalation(app: TestApp) {
     .await;
     assert!(n.contains("unassigned"), "{n}");
     assert_eq!(app.case(&w.agent, id).await["assignee"], Value::Null);
+    let nobody = app
+        .page(&s, "/staff?assignee=none")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(nobody.contains(&row), "{nobody}");
+    assert!(nobody.contains("data-testid=\"row-assignee\"><span class=\"muted\">Nobody<"));
 
     // Escalation to the product team: the partner still sees In progress.
     let html = panel(&app, &s, id).await;
