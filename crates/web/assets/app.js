@@ -31,6 +31,21 @@
     }
   });
 
+  // Alternatives (oneOf credential fields): only the chosen one's fields
+  // are shown. Without JavaScript all are, and the server reads the chosen.
+  function showChosen(group) {
+    group.querySelectorAll(".conn-branch").forEach(function (branch) {
+      var radio = branch.querySelector("input[type=radio]");
+      var fields = branch.querySelector(".conn-branch-fields");
+      if (radio && fields) { fields.hidden = !radio.checked; }
+    });
+  }
+  document.querySelectorAll("[data-alternatives]").forEach(showChosen);
+  document.addEventListener("change", function (event) {
+    var group = event.target.closest && event.target.closest("[data-alternatives]");
+    if (group && event.target.type === "radio") { showChosen(group); }
+  });
+
   // Buttons that only exist for people without JavaScript.
   document.documentElement.classList.add("js");
 })();

@@ -159,6 +159,11 @@ async fn a_buyer_requests_a_connection_through_the_wizard() {
     b.fill("#new-name", "B2B").await;
     b.fill("#new-cred-user", "ok").await;
     b.fill("#new-cred-password", "demo").await;
+    // Search criteria are optional and folded away until asked for.
+    b.click("[data-testid=wizard-criteria] > summary").await;
+    b.click("input[name='sc.scope'][value=destinations]").await;
+    b.fill("#new-sc-codes", "PTLIS").await;
+    b.fill("#new-sc-nights", "3").await;
     b.screenshot("connection-wizard").await;
     b.click("button[value=next]").await;
     b.find("input[name=step][value=notifications]").await;
@@ -174,16 +179,16 @@ async fn a_buyer_requests_a_connection_through_the_wizard() {
     );
     b.click("button[value=next]").await;
     b.find("input[name=step][value=review]").await;
-    assert!(
-        !b.body_text().await.contains("demo\n"),
-        "the review masks secrets"
-    );
+    let text = b.body_text().await;
+    assert!(!text.contains("demo\n"), "the review masks secrets");
+    assert!(text.contains("PTLIS"), "the criteria carried: {text}");
     b.click("#new-accept").await;
     b.click("button[value=confirm]").await;
     b.find("[data-testid=access-status]").await;
     let text = b.body_text().await;
     assert!(text.contains("Connection requested"), "{text}");
     assert!(text.contains("Activation runs"));
+    b.find("[data-testid=criteria-summary]").await;
     b.screenshot("connection-access-375").await;
     b.quit().await;
     app.shutdown().await;
@@ -375,8 +380,8 @@ async fn the_seller_fixes_an_access_through_its_link() {
     );
     assert_no_console_errors(&b, "fix page").await;
     b.screenshot("fix-link").await;
-    b.fill("#fix-criteria", r#"{"destinations": ["PTLIS"]}"#)
-        .await;
+    b.click("input[name='sc.scope'][value=destinations]").await;
+    b.fill("#fix-sc-codes", "PTLIS").await;
     b.click(&format!("form[action='{link}'] button[type=submit]"))
         .await;
     b.find("[data-testid=fix-thanks]").await;

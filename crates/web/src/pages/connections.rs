@@ -4,6 +4,8 @@
 //! and the administrators' seller listings with their schema editor.
 
 mod admin;
+mod credentials;
+mod criteria;
 mod fix;
 mod staff;
 mod wizard;
@@ -17,12 +19,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use credentials::{
+    Input, Setting, Spec, credentials_from, inputs, specs, stored_fields, values_of,
+};
+use criteria::{Criteria, CriteriaInputs};
 use frontdesk_app::connections::{AccessEdit, AccessListInput, View};
 use frontdesk_app::{App, AppError};
 use frontdesk_domain::connections::AccessStatus;
 use frontdesk_domain::{AccessId, Timestamp};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -103,6 +109,24 @@ impl Errs {
         !self.get(field).is_empty()
     }
 
+    /// Adds the errors of another check of the same form.
+    pub fn merge(&mut self, other: Self) {
+        self.fields.extend(other.fields);
+        if self.general.is_empty() {
+            self.general = other.general;
+        }
+    }
+
+    /// The messages of exactly `field`, without those under it.
+    pub fn only(&self, field: &str) -> String {
+        self.fields
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     pub fn any(&self) -> bool {
         !self.fields.is_empty() || !self.general.is_empty()
     }
@@ -161,152 +185,6 @@ fn when_ms(ms: i64) -> String {
     view::when(Timestamp(ms))
 }
 
-/// One credential field of a schema, read through its JSON form (the
-/// schema types live in the activation crate).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Spec {
-    pub name: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub required: bool,
-    #[serde(default)]
-    pub secret: bool,
-    #[serde(default)]
-    pub options: Vec<String>,
-    #[serde(default)]
-    pub default: Option<Value>,
-    #[serde(default)]
-    pub examples: Vec<Value>,
-    #[serde(default)]
-    pub pattern_descriptor: Option<String>,
-    /// The current value (field views only).
-    #[serde(default)]
-    pub value: Value,
-}
-
-/// The specs of a list of schema fields or field views.
-pub fn specs<T: Serialize>(fields: &T) -> Vec<Spec> {
-    serde_json::to_value(fields)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
-
-/// A value as the text of a form control.
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
-    }
-}
-
-/// One credential control on a form.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// The form key: `cred.<name>`.
-    pub key: String,
-    pub id: String,
-    pub label: String,
-    /// `text`, `password`, `number`, `checkbox`, `select` or `json`.
-    pub control: &'static str,
-    pub required: bool,
-    pub help: String,
-    pub placeholder: String,
-    pub value: String,
-    pub checked: bool,
-    pub options: Vec<String>,
-    pub error: String,
-    /// Edit forms: a blank secret keeps the stored one.
-    pub keep_hint: bool,
-}
-
-/// The controls for `specs`, valued from `value_of(name)` (the posted or
-/// stored text), with errors of `credentials.<name>`.
-pub fn inputs(
-    specs: &[Spec],
-    prefix: &str,
-    value_of: impl Fn(&Spec) -> String,
-    errors: &Errs,
-    keep_secrets: bool,
-) -> Vec<Input> {
-    specs
-        .iter()
-        .map(|s| {
-            let control = if s.secret {
-                "password"
-            } else if !s.options.is_empty() {
-                "select"
-            } else {
-                match s.kind.as_str() {
-                    "integer" => "number",
-                    "boolean" => "checkbox",
-                    "alternatives" => "json",
-                    _ => "text",
-                }
-            };
-            let value = value_of(s);
-            let mut help = s.description.clone().unwrap_or_default();
-            if let Some(p) = &s.pattern_descriptor {
-                if !help.is_empty() {
-                    help.push(' ');
-                }
-                help.push_str(p);
-            }
-            Input {
-                key: format!("cred.{}", s.name),
-                id: format!(
-                    "{prefix}-cred-{}",
-                    s.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-                ),
-                label: s.title.clone(),
-                control,
-                required: s.required && !(keep_secrets && s.secret),
-                help,
-                placeholder: s.examples.first().map(text_of).unwrap_or_default(),
-                checked: matches!(value.as_str(), "true" | "on"),
-                value: if s.secret { String::new() } else { value },
-                options: s.options.clone(),
-                error: errors.get(&format!("credentials.{}", s.name)),
-                keep_hint: keep_secrets && s.secret,
-            }
-        })
-        .collect()
-}
-
-/// The credentials object from the posted `cred.*` fields; a value that
-/// does not parse is sent as text so the schema check reports it.
-pub fn credentials_from(specs: &[Spec], form: &Fields) -> Value {
-    let mut out = Map::new();
-    for s in specs {
-        let key = format!("cred.{}", s.name);
-        let raw = form.get(&key).trim();
-        let value = match s.kind.as_str() {
-            "boolean" => Value::Bool(form.checked(&key)),
-            _ if raw.is_empty() => continue,
-            "integer" => raw
-                .parse::<i64>()
-                .map_or_else(|_| Value::String(raw.to_owned()), Value::from),
-            "alternatives" => {
-                serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()))
-            }
-            _ => Value::String(if s.secret {
-                form.get(&key).to_owned()
-            } else {
-                raw.to_owned()
-            }),
-        };
-        out.insert(s.name.clone(), value);
-    }
-    Value::Object(out)
-}
-
 /// Addresses from a textarea, one per line (commas work too).
 pub fn emails_from(raw: &str) -> Vec<String> {
     raw.split(['\n', ',', ';'])
@@ -316,7 +194,7 @@ pub fn emails_from(raw: &str) -> Vec<String> {
         .collect()
 }
 
-/// Optional JSON from a textarea: blank is `None`.
+/// Optional JSON from a textarea (the admin's schema editor): blank is `None`.
 pub fn json_from(raw: &str, field: &str, errors: &mut Errs) -> Option<Value> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -597,9 +475,9 @@ struct AccessPage {
     case_id: i64,
     case_status: String,
     updated: String,
-    settings: Vec<(String, String)>,
+    settings: Vec<Setting>,
     emails: Vec<String>,
-    criteria: String,
+    criteria: Vec<(String, String)>,
     runs: Vec<RunRow>,
     is_buyer: bool,
     is_final: bool,
@@ -607,11 +485,11 @@ struct AccessPage {
     edit_inputs: Vec<Input>,
     edit_name: String,
     edit_emails: String,
-    edit_criteria: String,
+    edit_criteria: CriteriaInputs,
     is_staff: bool,
     seller_can_fix: bool,
     fix_inputs: Vec<Input>,
-    fix_criteria: String,
+    fix_criteria: CriteriaInputs,
     posted: Posted,
 }
 
@@ -661,77 +539,45 @@ async fn access_page(
     let is_buyer = !is_staff && org == Some(d.buyer_id);
     let is_seller = !is_staff && org == Some(d.seller_id) && !is_buyer;
     let fields = specs(&d.fields);
-    let settings = fields
-        .iter()
-        .map(|f| {
-            let v = if f.secret && !f.value.is_null() {
-                let shown = text_of(&f.value);
-                if shown.is_empty() {
-                    "••••".to_owned()
-                } else {
-                    shown
-                }
-            } else {
-                text_of(&f.value)
-            };
-            (f.title.clone(), v)
-        })
-        .collect();
-    let from_posted = |form: &str, s: &Spec| -> String {
+    let settings = credentials::settings(&fields, &values_of(&fields), false);
+    let stored = stored_fields(&fields);
+    let no_errors = Errs::default();
+    // Each form shows what was posted to it, else the stored values.
+    let form_of = |form: &str| {
         if posted.form == form {
-            let key = format!("cred.{}", s.name);
-            if s.kind == "boolean" {
-                posted.fields.checked(&key).to_string()
-            } else {
-                posted.fields.get(&key).to_owned()
-            }
-        } else if s.secret {
-            String::new()
+            (&posted.fields, &posted.errors)
         } else {
-            text_of(&s.value)
+            (&stored, &no_errors)
         }
     };
-    let edit_errors = if posted.form == "edit" {
-        &posted.errors
-    } else {
-        &Errs::default()
+    let (edit_values, edit_errors) = form_of("edit");
+    let edit_inputs = inputs(&fields, "edit", edit_values, edit_errors, true);
+    let (fix_values, fix_errors) = form_of("fix");
+    let fix_inputs = inputs(&fields, "fix", fix_values, fix_errors, true);
+    let stored_criteria = Criteria::from_value(d.search_criteria.as_ref());
+    let criteria_of = |form: &str, id: &'static str| {
+        let c = if posted.form == form {
+            Criteria::from_form(&posted.fields)
+        } else {
+            stored_criteria.clone()
+        };
+        let errors = if posted.form == form {
+            &posted.errors
+        } else {
+            &no_errors
+        };
+        CriteriaInputs::new(id, c, errors, &app.config.connections.market)
     };
-    let fix_errors = if posted.form == "fix" {
-        &posted.errors
+    let (edit_name, edit_emails) = if posted.form == "edit" {
+        (
+            posted.fields.get("name").to_owned(),
+            posted.fields.get("emails").to_owned(),
+        )
     } else {
-        &Errs::default()
+        (d.summary.name.clone(), d.notification_emails.join("\n"))
     };
-    let edit_inputs = inputs(
-        &fields,
-        "edit",
-        |s| from_posted("edit", s),
-        edit_errors,
-        true,
-    );
-    let fix_inputs = inputs(&fields, "fix", |s| from_posted("fix", s), fix_errors, true);
-    let criteria = pretty(d.search_criteria.as_ref());
-    let (edit_name, edit_emails, edit_criteria, fix_criteria) = (
-        if posted.form == "edit" {
-            posted.fields.get("name").to_owned()
-        } else {
-            d.summary.name.clone()
-        },
-        if posted.form == "edit" {
-            posted.fields.get("emails").to_owned()
-        } else {
-            d.notification_emails.join("\n")
-        },
-        if posted.form == "edit" {
-            posted.fields.get("search_criteria").to_owned()
-        } else {
-            criteria.clone()
-        },
-        if posted.form == "fix" {
-            posted.fields.get("search_criteria").to_owned()
-        } else {
-            criteria.clone()
-        },
-    );
+    let edit_criteria = criteria_of("edit", "edit");
+    let fix_criteria = criteria_of("fix", "fix");
     let page = AccessPage {
         chrome: portal
             .with_nav(if is_staff {
@@ -754,7 +600,7 @@ async fn access_page(
         updated: when_ms(d.summary.updated_at),
         settings,
         emails: d.notification_emails.clone(),
-        criteria,
+        criteria: stored_criteria.summary(),
         runs: run_rows(&d.runs),
         is_buyer,
         is_final: d.summary.status.is_final(),
@@ -804,7 +650,7 @@ async fn edit(
     let id = parse_id(&id)?;
     let fields = access_specs(&app, &portal, id).await?;
     let mut errors = Errs::default();
-    let criteria = json_from(form.get("search_criteria"), "search_criteria", &mut errors);
+    let criteria = Criteria::from_form(&form).to_value(&mut errors);
     if !errors.any() {
         let edit = AccessEdit {
             name: Some(form.get("name").to_owned()),
@@ -866,7 +712,7 @@ async fn seller_fix(
     let id = parse_id(&id)?;
     let fields = access_specs(&app, &portal, id).await?;
     let mut errors = Errs::default();
-    let criteria = json_from(form.get("search_criteria"), "search_criteria", &mut errors);
+    let criteria = Criteria::from_form(&form).to_value(&mut errors);
     if !errors.any() {
         let creds = credentials_from(&fields, &form);
         match app
@@ -915,27 +761,6 @@ mod tests {
         assert_eq!(
             emails_from(" a@x.io\n\nb@x.io, c@x.io "),
             ["a@x.io", "b@x.io", "c@x.io"]
-        );
-    }
-
-    #[test]
-    fn credentials_keep_types() {
-        let specs: Vec<Spec> = serde_json::from_value(serde_json::json!([
-            {"name": "user", "title": "User", "type": "string"},
-            {"name": "n", "title": "N", "type": "integer"},
-            {"name": "b", "title": "B", "type": "boolean"},
-            {"name": "blank", "title": "Blank", "type": "string"}
-        ]))
-        .unwrap_or_default();
-        let form = Fields(vec![
-            ("cred.user".into(), " u ".into()),
-            ("cred.n".into(), "5".into()),
-            ("cred.b".into(), "on".into()),
-            ("cred.blank".into(), String::new()),
-        ]);
-        assert_eq!(
-            credentials_from(&specs, &form),
-            serde_json::json!({"user": "u", "n": 5, "b": true})
         );
     }
 }

@@ -18,6 +18,9 @@ both_backends!(
     the_fix_link_page_works_once,
     a_signed_in_seller_sees_and_fixes_requests,
     the_schema_editor_refuses_bad_schemas,
+    a_one_of_field_goes_through_the_wizard,
+    search_criteria_go_through_the_wizard,
+    edit_access_saves_criteria_and_tests_again,
 );
 
 const SECRET: &str = "Zq-very-secret-91";
@@ -56,6 +59,39 @@ async fn api_request(app: &TestApp, token: &str, s: &Sellers, user: &str, name: 
         .json()["id"]
         .as_i64()
         .unwrap()
+}
+
+/// Gives Mirador a Push type whose credentials are SELLER-API §5's
+/// alternatives example (test fixture only: the demo sellers stay as they are).
+async fn mirador_push_with_alternatives(app: &TestApp, s: &Sellers) -> String {
+    let admin = frontdesk::demo::as_user(&app.app, crate::helpers::ADMIN, None)
+        .await
+        .unwrap();
+    let spec = json!({"type": "object", "title": "Mirador Hotels, Push access", "required": ["auth"],
+        "properties": {"auth": {"type": "object", "title": "Authentication", "order": 1, "oneOf": [
+            {"title": "User and password", "type": "object", "required": ["method", "user", "password"],
+             "properties": {"method": {"type": "string", "const": "basic"},
+                            "user": {"type": "string", "title": "User"},
+                            "password": {"type": "string", "title": "Password", "secret": true}}},
+            {"title": "API key", "type": "object", "required": ["method", "apiKey"],
+             "properties": {"method": {"type": "string", "const": "api_key"},
+                            "apiKey": {"type": "string", "title": "API key", "secret": true}}}]}}});
+    app.app
+        .admin_save_connection_type(
+            &admin,
+            s.mirador,
+            "push",
+            frontdesk_app::connections::ConnectionTypeInput {
+                spec,
+                endpoint_test: mirador_url(s),
+                endpoint_live: mirador_url(s),
+                default_search: None,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    format!("{}:push", s.mirador)
 }
 
 async fn the_wizard_requests_a_connection(app: TestApp) {
@@ -373,7 +409,6 @@ async fn edit_is_blocked_while_not_working_and_staff_act(app: TestApp) {
                 ("cred.user", "ok"),
                 ("cred.password", ""),
                 ("emails", "ops@alpha.example"),
-                ("search_criteria", ""),
             ],
         )
         .await;
@@ -415,23 +450,25 @@ async fn edit_is_blocked_while_not_working_and_staff_act(app: TestApp) {
     assert!(html.contains("Pending Seller"), "{html}");
     assert!(!html.contains("data-testid=\"edit-blocked\""));
 
-    // Editing works again: bad JSON stays on the form, a good edit saves.
-    let edit = |criteria: &'static str| {
+    // Editing works again: a bad number stays on the form, a good edit saves.
+    let edit = |nights: &'static str| {
         vec![
             ("name", "Renamed"),
             ("cred.url", "URL"),
             ("cred.user", "ok"),
             ("cred.password", ""),
             ("emails", "ops@alpha.example"),
-            ("search_criteria", criteria),
+            ("sc.nights", nights),
         ]
     };
     let url = mirador_url(&s);
-    let mut f = edit("{not json");
+    let mut f = edit("a few");
     f[1].1 = &url;
     let r = app.submit(&p, &format!("{path}/edit"), &f).await;
     assert_eq!(r.status, 422);
-    assert!(r.text().contains("not valid JSON"));
+    let html = r.text();
+    assert!(html.contains("data-testid=\"error-sc.nights\""), "{html}");
+    assert!(html.contains("value=\"a few\""), "kept: {html}");
     let mut f = edit("");
     f[1].1 = &url;
     let r = app.submit(&p, &format!("{path}/edit"), &f).await;
@@ -492,18 +529,33 @@ async fn the_fix_link_page_works_once(app: TestApp) {
         "{html}"
     );
     assert!(!html.contains("\"demo\""), "no secret on the page");
-    // Bad JSON stays on the form and keeps the link.
+    // A bad number stays on the form and keeps the link.
     let r = app
         .submit_raw(
             &anon,
             &path,
             &[
-                ("search_criteria", "{oops"),
+                ("sc.checkInOffsetDays", "soon"),
                 ("cred.user", "needs-criteria"),
             ],
         )
         .await;
     assert_eq!(r.status, 422);
+    let html = r.text();
+    assert!(
+        html.contains("data-testid=\"error-sc.checkInOffsetDays\""),
+        "{html}"
+    );
+    // The service's limits land next to their inputs too.
+    let r = app
+        .submit_raw(
+            &anon,
+            &path,
+            &[("sc.nights", "40"), ("cred.user", "needs-criteria")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("data-testid=\"error-sc.nights\""));
     let url = mirador_url(&s);
     let r = app
         .submit_raw(
@@ -513,7 +565,8 @@ async fn the_fix_link_page_works_once(app: TestApp) {
                 ("cred.url", &url),
                 ("cred.user", "needs-criteria"),
                 ("cred.password", ""),
-                ("search_criteria", r#"{"destinations": ["PTLIS"]}"#),
+                ("sc.scope", "destinations"),
+                ("sc.codes", "PTLIS"),
             ],
         )
         .await;
@@ -660,7 +713,8 @@ async fn a_signed_in_seller_sees_and_fixes_requests(app: TestApp) {
                 ("cred.url", &url),
                 ("cred.user", "needs-criteria"),
                 ("cred.password", ""),
-                ("search_criteria", r#"{"destinations": ["PTLIS"]}"#),
+                ("sc.scope", "destinations"),
+                ("sc.codes", "PTLIS"),
             ],
         )
         .await;
@@ -673,4 +727,296 @@ async fn a_signed_in_seller_sees_and_fixes_requests(app: TestApp) {
         .submit(&p, &format!("{path}/seller-fix"), &[("cred.user", "x")])
         .await;
     assert_eq!(r3.status, 403);
+}
+
+async fn a_one_of_field_goes_through_the_wizard(app: TestApp) {
+    let w = app.world().await;
+    let s = app.demo_sellers().await;
+    let choice = mirador_push_with_alternatives(&app, &s).await;
+    let p = app.page_session(&w.a_admin).await;
+
+    // Step 2: a radio per alternative, each with its own inputs.
+    let r = app
+        .submit(
+            &p,
+            "/connections/new",
+            &[("step", "partner"), ("partner", &choice), ("go", "next")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let html = r.text();
+    assert!(html.contains("data-alternatives"), "{html}");
+    assert!(
+        html.contains("name=\"cred.auth\" value=\"basic\""),
+        "{html}"
+    );
+    assert!(html.contains("name=\"cred.auth\" value=\"api_key\""));
+    assert!(html.contains("name=\"cred.auth.basic.user\" type=\"text\""));
+    assert!(html.contains("name=\"cred.auth.api_key.apiKey\" type=\"password\""));
+
+    let config = |key: &'static str| {
+        vec![
+            ("step", "configuration"),
+            ("partner", choice.as_str()),
+            ("name", "Push"),
+            ("environment", "test"),
+            ("cred.auth", "api_key"),
+            // Typed into the other alternative: never sent.
+            ("cred.auth.basic.user", "somebody"),
+            ("cred.auth.api_key.apiKey", key),
+        ]
+    };
+    // The chosen alternative's missing key is marked at its input.
+    let mut f = config("");
+    f.push(("go", "next"));
+    let r = app.submit(&p, "/connections/new", &f).await;
+    assert_eq!(r.status, 422);
+    let html = r.text();
+    assert!(
+        html.contains("data-testid=\"error-cred.auth.api_key.apiKey\""),
+        "{html}"
+    );
+    assert!(!html.contains("data-testid=\"error-cred.auth.basic.user\""));
+    assert!(html.contains("value=\"api_key\" checked"), "still chosen");
+
+    // Review: the chosen alternative, its key masked.
+    let mut f = config(SECRET);
+    f.retain(|(k, _)| *k != "step");
+    f.extend([
+        ("step", "notifications"),
+        ("emails", "ops@alpha.example"),
+        ("go", "next"),
+    ]);
+    let r = app.submit(&p, "/connections/new", &f).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("data-testid=\"review\""), "{html}");
+    assert!(html.contains("<dd>API key</dd>"), "{html}");
+    assert!(html.contains("••••••••"));
+    f.retain(|(k, _)| *k != "step" && *k != "go");
+    f.extend([("step", "review"), ("accept", "true"), ("go", "confirm")]);
+    let r = app.submit(&p, "/connections/new", &f).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let location = r.header("location").unwrap();
+    let id = access_id(&location);
+
+    // Stored: only the chosen alternative, the key masked.
+    let a = app
+        .get(&w.a_admin, &format!("/api/v1/connections/{id}"))
+        .await
+        .expect_status(200)
+        .json();
+    let auth = &a["credentials"]["auth"];
+    assert_eq!(auth["method"], "api_key", "{a}");
+    assert!(auth.get("user").is_none(), "{a}");
+    let masked = auth["apiKey"].as_str().unwrap();
+    assert!(masked.ends_with("91") && !masked.contains("secret"), "{a}");
+    assert!(!a.to_string().contains(SECRET));
+
+    // The access page: the chosen alternative pre-selected for editing, the
+    // key kept when left blank.
+    let html = app.page(&p, &location).await.text();
+    assert!(!html.contains(SECRET));
+    assert!(
+        html.contains("id=\"edit-cred-auth-api-key\" type=\"radio\" name=\"cred.auth\" value=\"api_key\" checked"),
+        "{html}"
+    );
+    assert!(html.contains("Leave blank to keep the stored value."));
+}
+
+async fn search_criteria_go_through_the_wizard(app: TestApp) {
+    let w = app.world().await;
+    let s = app.demo_sellers().await;
+    let p = app.page_session(&w.a_admin).await;
+    let choice = format!("{}:pull", s.mirador);
+    let url = mirador_url(&s);
+
+    // Step 2 offers the criteria, folded.
+    let r = app
+        .submit(
+            &p,
+            "/connections/new",
+            &[("step", "partner"), ("partner", &choice), ("go", "next")],
+        )
+        .await;
+    let html = r.text();
+    assert!(
+        html.contains("<details class=\"conn-criteria-box\" data-testid=\"wizard-criteria\" >"),
+        "{html}"
+    );
+    assert!(html.contains("Blank: ES."), "the default market: {html}");
+
+    let config = |nights: &'static str| {
+        vec![
+            ("partner", choice.as_str()),
+            ("name", "Lisbon"),
+            ("environment", "test"),
+            ("cred.url", url.as_str()),
+            ("cred.user", "ok"),
+            ("cred.password", "demo"),
+            ("sc.scope", "destinations"),
+            ("sc.codes", "PTLIS"),
+            ("sc.nights", nights),
+            ("sc.room1", "35, 33, 8"),
+            ("sc.nationality", "gb"),
+        ]
+    };
+    // Out of the schema's limits: the error at the input, the details open.
+    let mut f = config("40");
+    f.extend([("step", "configuration"), ("go", "next")]);
+    let r = app.submit(&p, "/connections/new", &f).await;
+    assert_eq!(r.status, 422);
+    let html = r.text();
+    assert!(html.contains("data-testid=\"error-sc.nights\""), "{html}");
+    assert!(
+        html.contains("data-testid=\"wizard-criteria\" open"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"sc.nights\" type=\"text\" inputmode=\"numeric\" value=\"40\""));
+    // A forged confirm with it is sent back to the configuration step.
+    let mut f = config("40");
+    f.extend([
+        ("step", "review"),
+        ("emails", "ops@alpha.example"),
+        ("accept", "true"),
+        ("go", "confirm"),
+    ]);
+    let r = app.submit(&p, "/connections/new", &f).await;
+    assert_eq!(r.status, 422);
+    let html = r.text();
+    assert!(
+        html.contains("name=\"step\" value=\"configuration\""),
+        "{html}"
+    );
+    assert!(html.contains("data-testid=\"error-sc.nights\""), "{html}");
+    let list = app
+        .get(&w.a_admin, "/api/v1/connections")
+        .await
+        .expect_status(200)
+        .json();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing stored: {list}"
+    );
+
+    // Valid: carried through the steps, shown on the review, stored.
+    let mut f = config("3");
+    f.extend([("step", "configuration"), ("go", "next")]);
+    let r = app.submit(&p, "/connections/new", &f).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let html = r.text();
+    assert!(
+        html.contains("name=\"step\" value=\"notifications\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"sc.codes\" value=\"PTLIS\""),
+        "carried: {html}"
+    );
+    let mut f = config("3");
+    f.extend([
+        ("step", "notifications"),
+        ("emails", "ops@alpha.example"),
+        ("go", "next"),
+    ]);
+    let r = app.submit(&p, "/connections/new", &f).await;
+    let html = r.text();
+    assert!(html.contains("data-testid=\"review-criteria\""), "{html}");
+    assert!(
+        html.contains("<dt>Destinations</dt><dd>PTLIS</dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("ages by room</dt><dd>35, 33, 8</dd>"),
+        "{html}"
+    );
+    let mut f = config("3");
+    f.extend([
+        ("step", "review"),
+        ("emails", "ops@alpha.example"),
+        ("accept", "true"),
+        ("go", "confirm"),
+    ]);
+    let r = app.submit(&p, "/connections/new", &f).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let id = access_id(&r.header("location").unwrap());
+    let a = app
+        .get(&w.a_admin, &format!("/api/v1/connections/{id}"))
+        .await
+        .expect_status(200)
+        .json();
+    assert_eq!(
+        a["search_criteria"],
+        json!({"destinations": ["PTLIS"], "nights": 3,
+               "occupancies": [{"paxes": [{"age": 35}, {"age": 33}, {"age": 8}]}],
+               "nationality": "GB"}),
+        "{a}"
+    );
+}
+
+async fn edit_access_saves_criteria_and_tests_again(app: TestApp) {
+    let w = app.world().await;
+    let s = app.demo_sellers().await;
+    let id = api_request(&app, &w.a_admin, &s, "ok", "Edited").await;
+    let a = app.settled_access(&w.a_admin, id).await;
+    assert_eq!(a["status"], "working", "{a}");
+    let p = app.page_session(&w.a_admin).await;
+    let path = format!("/connections/{id}");
+    let html = app.page(&p, &path).await.text();
+    assert!(html.contains("name=\"sc.codes\""), "{html}");
+    assert!(!html.contains("data-testid=\"criteria-summary\""));
+
+    let url = mirador_url(&s);
+    let edit = |offset: &'static str| {
+        vec![
+            ("name", "Edited"),
+            ("cred.url", url.as_str()),
+            ("cred.user", "ok"),
+            ("cred.password", ""),
+            ("emails", "ops@alpha.example"),
+            ("sc.scope", "hotels"),
+            ("sc.codes", "MIR-LIS-001\nMIR-LIS-002"),
+            ("sc.checkInOffsetDays", offset),
+            ("sc.room1", "30, 30"),
+            ("sc.room2", "40"),
+            ("sc.currency", "eur"),
+        ]
+    };
+    let r = app.submit(&p, &format!("{path}/edit"), &edit("400")).await;
+    assert_eq!(r.status, 422);
+    let html = r.text();
+    assert!(
+        html.contains("data-testid=\"error-sc.checkInOffsetDays\""),
+        "{html}"
+    );
+    assert!(html.contains("Between 1 and 365 days"), "{html}");
+    let r = app.submit(&p, &format!("{path}/edit"), &edit("45")).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let a = app.settled_access(&w.a_admin, id).await;
+    assert_eq!(
+        a["search_criteria"],
+        json!({"hotels": ["MIR-LIS-001", "MIR-LIS-002"], "checkInOffsetDays": 45,
+               "occupancies": [{"paxes": [{"age": 30}, {"age": 30}]}, {"paxes": [{"age": 40}]}],
+               "currency": "EUR"}),
+        "{a}"
+    );
+    let runs = a["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "tested again: {a}");
+    assert!(runs.iter().any(|r| r["cause"] == "buyer_edit"), "{a}");
+    // Shown in words, and in the form for the next edit.
+    let html = app.page(&p, &path).await.text();
+    assert!(html.contains("data-testid=\"criteria-summary\""), "{html}");
+    assert!(
+        html.contains("<dt>Check-in</dt><dd>in 45 days</dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("MIR-LIS-001, MIR-LIS-002</textarea>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"sc.room2\" type=\"text\" value=\"40\""),
+        "{html}"
+    );
 }

@@ -2,7 +2,11 @@
 //! permission. It shows only that access's non-secret settings and the
 //! fields to fix; saving spends the link and tests the access again.
 
-use super::{Errs, Fields, Input, credentials_from, inputs, json_from, pretty, specs, text_of};
+use super::credentials::{
+    Input, Setting, credentials_from, inputs, settings, specs, stored_fields, values_of,
+};
+use super::criteria::{Criteria, CriteriaInputs};
+use super::{Errs, Fields};
 use crate::pages::error::{PageError, PageResult, render};
 use crate::pages::portal::{Chrome, flash_of};
 use askama::Template;
@@ -29,9 +33,9 @@ struct FixPage {
     name: String,
     reason: String,
     expires: String,
-    settings: Vec<(String, String)>,
+    settings: Vec<Setting>,
     inputs: Vec<Input>,
-    criteria: String,
+    criteria: CriteriaInputs,
     errors: Errs,
 }
 
@@ -78,34 +82,22 @@ async fn page(
     let fields = specs(&v.fields);
     let (form, errors) = posted.unwrap_or_default();
     let has_posted = errors.any();
-    let settings = fields
-        .iter()
-        .filter(|f| !f.secret && !f.value.is_null())
-        .map(|f| (f.title.clone(), text_of(&f.value)))
+    // No secrets, not even their masks: the link may be forwarded.
+    let settings = settings(&fields, &values_of(&fields), false)
+        .into_iter()
+        .filter(|s| !s.secret && !s.value.is_empty())
         .collect();
-    let inputs = inputs(
-        &fields,
-        "fix",
-        |s| {
-            let key = format!("cred.{}", s.name);
-            if has_posted {
-                if s.kind == "boolean" {
-                    form.checked(&key).to_string()
-                } else {
-                    form.get(&key).to_owned()
-                }
-            } else {
-                text_of(&s.value)
-            }
-        },
-        &errors,
-        true,
-    );
-    let criteria = if has_posted {
-        form.get("search_criteria").to_owned()
+    let (values, criteria) = if has_posted {
+        let c = Criteria::from_form(&form);
+        (form, c)
     } else {
-        pretty(v.search_criteria.as_ref())
+        (
+            stored_fields(&fields),
+            Criteria::from_value(v.search_criteria.as_ref()),
+        )
     };
+    let inputs = inputs(&fields, "fix", &values, &errors, true);
+    let criteria = CriteriaInputs::new("fix", criteria, &errors, &app.config.connections.market);
     let status = if has_posted {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -148,7 +140,7 @@ async fn save(
     };
     let fields = specs(&v.fields);
     let mut errors = Errs::default();
-    let criteria = json_from(form.get("search_criteria"), "search_criteria", &mut errors);
+    let criteria = Criteria::from_form(&form).to_value(&mut errors);
     if !errors.any() {
         let creds = credentials_from(&fields, &form);
         match app.fix_with_link(&token, Some(creds), criteria).await {

@@ -1,8 +1,13 @@
 //! The request wizard: one form in four steps (partner, configuration,
 //! notifications, review) that carries earlier steps' values in hidden
 //! inputs; each step is checked on the server before the next is shown.
+//! Optional search criteria ride along from the configuration step.
 
-use super::{Errs, Fields, Input, Spec, credentials_from, emails_from, inputs, specs, text_of};
+use super::credentials::{
+    Input, Setting, Spec, credentials_from, form_keys, inputs, settings, specs, text_of,
+};
+use super::criteria::{Criteria, CriteriaInputs};
+use super::{Errs, Fields, emails_from};
 use crate::pages::error::PageResult;
 use crate::pages::portal::{Chrome, PageForm, Portal, redirect_with_notice};
 use askama::Template;
@@ -49,10 +54,12 @@ struct WizardPage {
     endpoint_test: String,
     endpoint_live: String,
     creds: Vec<Input>,
+    criteria: Option<CriteriaInputs>,
     // Step 3
     emails: String,
     // Step 4
-    summary: Vec<(String, String)>,
+    summary: Vec<Setting>,
+    criteria_summary: Vec<(String, String)>,
     email_list: Vec<String>,
     accept: bool,
 }
@@ -133,8 +140,10 @@ impl WizardPage {
             endpoint_test: String::new(),
             endpoint_live: String::new(),
             creds: Vec::new(),
+            criteria: None,
             emails: String::new(),
             summary: Vec::new(),
+            criteria_summary: Vec::new(),
             email_list: Vec::new(),
             accept: false,
         }
@@ -152,8 +161,9 @@ pub async fn start(State(app): State<App>, portal: Portal) -> PageResult<Respons
     super::render_status(&page, StatusCode::OK)
 }
 
-/// The posted credential value texts of the schema's fields, with
-/// defaults (and the registered endpoint for `url`) where none was posted.
+/// The posted credential value texts of the schema's fields (those of
+/// every alternative too), with defaults (and the registered endpoint for
+/// `url`) where none was posted.
 fn cred_texts(
     specs: &[Spec],
     form: &Fields,
@@ -161,32 +171,23 @@ fn cred_texts(
     env: &str,
     on_step: bool,
 ) -> Vec<(String, String)> {
-    specs
-        .iter()
-        .map(|s| {
-            let key = format!("cred.{}", s.name);
-            let endpoint = if env == "live" {
-                &schema.endpoints.live
-            } else {
-                &schema.endpoints.test
-            };
-            let other = if env == "live" {
-                &schema.endpoints.test
-            } else {
-                &schema.endpoints.live
-            };
-            let mut v = if s.kind == "boolean" && on_step {
+    let (endpoint, other) = if env == "live" {
+        (&schema.endpoints.live, &schema.endpoints.test)
+    } else {
+        (&schema.endpoints.test, &schema.endpoints.live)
+    };
+    form_keys(specs)
+        .into_iter()
+        .map(|(key, s)| {
+            // An unchecked checkbox posts nothing.
+            let mut v = if s.kind == "boolean" && (on_step || form.has(&key)) {
                 form.checked(&key).to_string()
             } else if form.has(&key) {
-                if s.kind == "boolean" {
-                    form.checked(&key).to_string()
-                } else {
-                    form.get(&key).to_owned()
-                }
+                form.get(&key).to_owned()
             } else {
                 s.default.as_ref().map(text_of).unwrap_or_default()
             };
-            if s.name == "url" && (v.trim().is_empty() || v.trim() == other.as_str()) {
+            if key == "cred.url" && (v.trim().is_empty() || v.trim() == other.as_str()) {
                 v.clone_from(endpoint);
             }
             (key, v)
@@ -243,6 +244,10 @@ pub async fn step(
         .unwrap_or_default();
     let cred_form = Fields(creds.clone());
     let credentials = credentials_from(&fields, &cred_form);
+    let criteria = Criteria::from_form(&form);
+    // Numbers that do not parse, reported with the step's other errors.
+    let mut unreadable = Errs::default();
+    let criteria_value = criteria.to_value(&mut unreadable);
     let (seller_id, kind) = split_partner(&st.partner).unzip();
     let input = |step: &str| StepInput {
         step: step.into(),
@@ -253,11 +258,15 @@ pub async fn step(
         credentials: Some(credentials.clone()),
         notification_emails: Some(emails_from(&st.emails)),
         accept_financial_responsibility: Some(st.accept),
-        search_criteria: None,
+        search_criteria: criteria_value.clone(),
     };
     let mut errors = Errs::default();
     let target = match go {
         "back" => shown.saturating_sub(1),
+        "confirm" if shown == 3 && unreadable.any() => {
+            errors = unreadable;
+            1
+        }
         "confirm" if shown == 3 => {
             let req = ConnectionRequest {
                 seller_id: seller_id.unwrap_or_default(),
@@ -267,7 +276,7 @@ pub async fn step(
                 credentials: credentials.clone(),
                 notification_emails: emails_from(&st.emails),
                 accept_financial_responsibility: st.accept,
-                search_criteria: None,
+                search_criteria: criteria_value.clone(),
             };
             match app.request_connection(&portal.caller, req, None).await {
                 Ok(created) => {
@@ -279,20 +288,26 @@ pub async fn step(
                 }
                 Err(e) => errors = Errs::from_app(e)?,
             }
-            3
+            // Configuration errors go back to where their inputs are.
+            let config = ["name", "environment", "credentials", "search_criteria"];
+            if config.iter().any(|f| errors.has(f)) {
+                1
+            } else {
+                3
+            }
         }
         _ => {
             let name = STEPS[shown].0;
-            match app
+            if let Err(e) = app
                 .validate_connection_step(&portal.caller, input(name))
                 .await
             {
-                Ok(()) => shown + 1,
-                Err(e) => {
-                    errors = Errs::from_app(e)?;
-                    shown
-                }
+                errors = Errs::from_app(e)?;
             }
+            if shown == 1 {
+                errors.merge(unreadable);
+            }
+            if errors.any() { shown } else { shown + 1 }
         }
     };
     // Without a known connection type only the first step can be shown.
@@ -313,6 +328,7 @@ pub async fn step(
         hidden.push(("name".to_owned(), st.name.clone()));
         hidden.push(("environment".to_owned(), st.environment.clone()));
         hidden.extend(creds.iter().cloned());
+        hidden.extend(criteria.pairs().into_iter().filter(|(_, v)| !v.is_empty()));
     }
     if target != 2 && form.has("emails") {
         hidden.push(("emails".to_owned(), st.emails.clone()));
@@ -331,14 +347,13 @@ pub async fn step(
                 page.endpoint_test.clone_from(&s.endpoints.test);
                 page.endpoint_live.clone_from(&s.endpoints.live);
             }
-            let texts = Fields(creds.clone());
-            page.creds = inputs(
-                &fields,
+            page.creds = inputs(&fields, "new", &cred_form, &page.errors, false);
+            page.criteria = Some(CriteriaInputs::new(
                 "new",
-                |s| texts.get(&format!("cred.{}", s.name)).to_owned(),
+                criteria,
                 &page.errors,
-                false,
-            );
+                &app.config.connections.market,
+            ));
         }
         2 => {}
         _ => {
@@ -346,20 +361,8 @@ pub async fn step(
                 page.seller.clone_from(&s.seller);
                 page.type_label = s.title.clone().unwrap_or_else(|| s.label.to_owned());
             }
-            page.summary = fields
-                .iter()
-                .map(|s| {
-                    let v = cred_form.get(&format!("cred.{}", s.name));
-                    let shown = if s.secret && !v.is_empty() {
-                        "•".repeat(8)
-                    } else if s.kind == "boolean" {
-                        if v == "true" { "Yes" } else { "No" }.to_owned()
-                    } else {
-                        v.to_owned()
-                    };
-                    (s.title.clone(), shown)
-                })
-                .collect();
+            page.summary = settings(&fields, &credentials, true);
+            page.criteria_summary = criteria.summary();
             page.email_list = emails_from(&st.emails);
         }
     }
