@@ -17,7 +17,7 @@ both_backends!(
     pending_seller_timers_and_case_rules
 );
 
-fn mirador(s: &Sellers, user: &str, password: &str, name: &str) -> Value {
+pub(crate) fn mirador(s: &Sellers, user: &str, password: &str, name: &str) -> Value {
     json!({
         "seller_id": s.mirador,
         "connection_type": "pull",
@@ -33,7 +33,7 @@ fn mirador(s: &Sellers, user: &str, password: &str, name: &str) -> Value {
     })
 }
 
-async fn request(app: &TestApp, token: &str, body: Value) -> Value {
+pub(crate) async fn request(app: &TestApp, token: &str, body: Value) -> Value {
     app.post(token, "/api/v1/connections", body)
         .await
         .expect_status(201)
