@@ -702,6 +702,28 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Extends a claimed run's lease to `until` while its worker is still at
+    /// it, so a short lease only delays an access whose worker died; refused
+    /// (false) once the lease was lost (claimed again after it expired, or
+    /// the run superseded or ended).
+    pub async fn renew_run_lease(
+        &self,
+        id: i64,
+        lease_token: i64,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE activation_runs SET lease_until = $1 \
+             WHERE id = $2 AND attempts = $3 AND state = 'running'",
+        )
+        .bind(until.0)
+        .bind(id)
+        .bind(lease_token)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Counts per run state (benchmarks and health).
     pub async fn run_counts(&self) -> StoreResult<Vec<(String, i64)>> {
         Ok(sqlx::query_as(

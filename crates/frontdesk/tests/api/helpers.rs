@@ -147,6 +147,9 @@ impl TestApp {
         config.connections.search_timeout_ms = 1_500;
         config.connections.quote_timeout_ms = 1_500;
         config.connections.content_timeout_ms = 1_500;
+        // Scenarios move the dev clock a minute at a time while runs are in
+        // flight; a one-minute lease would expire under them at every move.
+        config.connections.run_lease_ms = 15 * 60 * 1000;
         configure(&mut config);
         let (app, stop, server) = serve(config, listener).await;
         // A new connection per request: no request ever lands on a
