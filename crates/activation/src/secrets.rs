@@ -316,16 +316,17 @@ impl Keyring {
     /// anything that can be checked against a guessed password offline.
     #[must_use]
     pub fn digest(&self, data: &[u8]) -> String {
-        use hmac::Mac as _;
-        let (_, key) = &self.current;
-        let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&key.0) else {
-            return String::new();
-        };
-        mac.update(data);
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
+        hmac_hex(&self.current.1, data)
+    }
+
+    /// The digest of `data` under every key in the ring, current first.
+    /// During a rotation stored digests may still be under an older key,
+    /// so a lookup must try them all until every row is resealed.
+    #[must_use]
+    pub fn digests(&self, data: &[u8]) -> Vec<String> {
+        std::iter::once(&self.current)
+            .chain(&self.older)
+            .map(|(_, key)| hmac_hex(key, data))
             .collect()
     }
 
@@ -333,8 +334,30 @@ impl Keyring {
     /// job can skip it. Malformed values report `false`.
     #[must_use]
     pub fn is_current(&self, sealed: &str) -> bool {
-        split_sealed(sealed).is_ok_and(|(id, _)| &id == self.current_id())
+        sealed_key_id(sealed).is_some_and(|id| &id == self.current_id())
     }
+}
+
+/// HMAC-SHA256 of `data` under `key`, in hex.
+fn hmac_hex(key: &SecretKey, data: &[u8]) -> String {
+    use hmac::Mac as _;
+    let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&key.0) else {
+        return String::new();
+    };
+    mac.update(data);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The id of the key a sealed value names (`None` if malformed), read
+/// without any key: lets an operator count values per key before retiring
+/// one.
+#[must_use]
+pub fn sealed_key_id(sealed: &str) -> Option<KeyId> {
+    split_sealed(sealed).ok().map(|(id, _)| id)
 }
 
 /// Splits `v1.<id>.<base64url>` into the key id and the decoded
@@ -577,6 +600,23 @@ mod tests {
         assert_eq!(retired.open(&resealed, AAD).unwrap().expose(), "hunter2");
         // Reseal keeps the binding to the place.
         assert!(rotated.reseal(&sealed, b"elsewhere").is_err());
+    }
+
+    #[test]
+    fn digests_try_every_key_current_first() {
+        let old = Keyring::generate(id("old"));
+        let (old_id, old_key) = Keyring::parse_entry(old.current_config_entry().expose()).unwrap();
+        let rotated = Keyring::generate(id("new"))
+            .with_older(old_id, old_key)
+            .unwrap();
+        let all = rotated.digests(b"creds");
+        assert_eq!(all, vec![rotated.digest(b"creds"), old.digest(b"creds")]);
+        assert_ne!(all[0], all[1]);
+        assert_eq!(
+            sealed_key_id(&rotated.seal("x", AAD).unwrap()),
+            Some(id("new"))
+        );
+        assert_eq!(sealed_key_id("v1.k1"), None);
     }
 
     #[test]

@@ -56,6 +56,10 @@ pub struct ConnectionSettings {
     pub per_seller_limit: i64,
     /// Activation runs one worker executes side by side.
     pub runs_per_worker: usize,
+    /// How long a claimed activation run is reserved for its worker, which
+    /// renews it every third of that while the run is in flight: a worker
+    /// that dies delays the access by at most this long.
+    pub run_lease_ms: i64,
     /// Days a seller's fix link stays valid.
     pub fix_link_days: i64,
     /// Per-request timeouts of the seller adapter, in milliseconds.
@@ -191,6 +195,7 @@ impl Default for Config {
                 market: "ES".into(),
                 per_seller_limit: 4,
                 runs_per_worker: 8,
+                run_lease_ms: 60_000,
                 fix_link_days: 7,
                 connect_timeout_ms: 5_000,
                 authenticate_timeout_ms: 15_000,
@@ -201,6 +206,12 @@ impl Default for Config {
         }
     }
 }
+
+/// The shortest run lease: renewed every third of it, a shorter one would
+/// mostly measure database latency.
+const MIN_RUN_LEASE_MS: i64 = 3_000;
+/// The longest run lease (a day); a dead worker's run waits this long.
+const MAX_RUN_LEASE_MS: i64 = 86_400_000;
 
 /// The top-level keys of [`Config`], as environment variables may name them.
 const TOP_LEVEL_KEYS: [&str; 13] = [
@@ -259,6 +270,11 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(AppError::Config("log_format must be text or json".into()));
+        }
+        if !(MIN_RUN_LEASE_MS..=MAX_RUN_LEASE_MS).contains(&self.connections.run_lease_ms) {
+            return Err(AppError::Config(format!(
+                "connections.run_lease_ms must be {MIN_RUN_LEASE_MS} to {MAX_RUN_LEASE_MS}"
+            )));
         }
         match self.assistant.engine.as_str() {
             "extractive" => {}

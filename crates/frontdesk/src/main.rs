@@ -65,6 +65,29 @@ enum Command {
     /// Inbound mail.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The key sealing connection credentials: new keys and rotation.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretsCommand {
+    /// Print a fresh key, `<id>:base64:<32 bytes>`, for
+    /// `connections.secret_key` (nothing is stored).
+    NewKey {
+        /// The key's id, 1 to 16 characters of a-z and 0-9 (e.g. `k2027`).
+        id: String,
+    },
+    /// Reseal every access's secrets (and duplicate fingerprint) under the
+    /// current key; safe while servers run. Afterwards the older keys can
+    /// be dropped from configuration.
+    Reseal {
+        /// Accesses per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: i64,
+    },
+    /// Count accesses per key id of their sealed secrets.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -346,6 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logs(false);
             std::process::exit(frontdesk::ingest_stdin(config, recipient).await);
         }
+        Command::Secrets(cmd) => secrets(config, cmd).await,
         Command::Kb(cmd) => {
             init_logs(false);
             let app = frontdesk::build(config).await?;
@@ -466,4 +490,66 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `frontdesk secrets …`: prints key ids, counts and access ids, never a
+/// stored secret.
+async fn secrets(config: Config, cmd: SecretsCommand) -> anyhow::Result<()> {
+    match cmd {
+        SecretsCommand::NewKey { id } => {
+            use frontdesk_activation::secrets::{KeyId, Keyring};
+            let ring = Keyring::generate(KeyId::parse(&id)?);
+            println!("{}", ring.current_config_entry().expose());
+            Ok(())
+        }
+        SecretsCommand::Reseal { batch } => {
+            init_logs(false);
+            reseal(&frontdesk::build(config).await?, batch).await
+        }
+        SecretsCommand::Status => {
+            init_logs(false);
+            let usage = frontdesk::build(config)
+                .await?
+                .secret_key_usage(500)
+                .await?;
+            for (id, n) in &usage.by_key {
+                println!("{id}: {n} accesses");
+            }
+            println!("without secrets: {}", usage.without_secrets);
+            if !usage.unreadable.is_empty() {
+                println!("unreadable: {}", access_ids(&usage.unreadable));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Reseals and prints the counts; fails when an access did not open, so a
+/// script does not go on to drop the older keys.
+async fn reseal(app: &frontdesk_app::App, batch: i64) -> anyhow::Result<()> {
+    let r = app.reseal_secrets(batch).await?;
+    println!(
+        "resealed {}, already current {}, failed {}",
+        r.resealed,
+        r.current,
+        r.failed.len()
+    );
+    if r.changed_meanwhile > 0 {
+        println!(
+            "{} edited meanwhile (sealed by the edit); run again to check",
+            r.changed_meanwhile
+        );
+    }
+    if r.failed.is_empty() {
+        return Ok(());
+    }
+    println!("did not open: accesses {}", access_ids(&r.failed));
+    anyhow::bail!("keep the older keys until these accesses are fixed or re-entered")
+}
+
+fn access_ids(ids: &[frontdesk_domain::AccessId]) -> String {
+    ids.iter()
+        .map(|id| id.0.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -138,6 +138,15 @@ pub struct NewAccess {
     pub state: AccessState,
 }
 
+/// An access's sealed configuration and duplicate fingerprint, as a key
+/// rotation reads them (and compares them before writing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSecrets {
+    pub id: AccessId,
+    pub config: String,
+    pub fingerprint: String,
+}
+
 /// A list row, with the latest run's summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRow {
@@ -517,6 +526,31 @@ impl Store {
             .collect()
     }
 
+    /// Up to `limit` accesses' stored secrets after `after`, in id order
+    /// (keyset pagination for a key rotation).
+    pub async fn access_secrets_after(
+        &self,
+        after: AccessId,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredSecrets>> {
+        let rows = sqlx::query(
+            "SELECT id, config, fingerprint FROM accesses WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.0)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredSecrets {
+                    id: AccessId(int(r, "id")?),
+                    config: text(r, "config")?,
+                    fingerprint: text(r, "fingerprint")?,
+                })
+            })
+            .collect()
+    }
+
     /// How many accesses are in each status (Connectivity's queue tiles).
     pub async fn access_counts(&self) -> StoreResult<Vec<(AccessStatus, i64)>> {
         let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM accesses GROUP BY status")
@@ -661,6 +695,28 @@ impl Store {
         )
         .bind(progress)
         .bind(next_at.0)
+        .bind(id)
+        .bind(lease_token)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Extends a claimed run's lease to `until` while its worker is still at
+    /// it, so a short lease only delays an access whose worker died; refused
+    /// (false) once the lease was lost (claimed again after it expired, or
+    /// the run superseded or ended).
+    pub async fn renew_run_lease(
+        &self,
+        id: i64,
+        lease_token: i64,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE activation_runs SET lease_until = $1 \
+             WHERE id = $2 AND attempts = $3 AND state = 'running'",
+        )
+        .bind(until.0)
         .bind(id)
         .bind(lease_token)
         .execute(&self.write)
@@ -824,26 +880,61 @@ impl Tx {
     }
 
     /// A live request with the same buyer, seller, type, environment and
-    /// credentials (anything but Not Completed).
+    /// credentials (anything but Not Completed). `fingerprints` are the
+    /// credentials' digests under every key in the ring: rows not yet
+    /// resealed after a key rotation still carry an older key's digest.
     pub async fn duplicate_access(
         &mut self,
         a: &NewAccess,
+        fingerprints: &[String],
         except: Option<AccessId>,
     ) -> StoreResult<Option<AccessId>> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM accesses WHERE buyer_id = $1 AND seller_id = $2 AND kind = $3 \
-             AND environment = $4 AND fingerprint = $5 AND status <> 'not_completed' AND id <> $6 \
-             ORDER BY id LIMIT 1",
+        if fingerprints.is_empty() {
+            return Ok(None);
+        }
+        let mut sql = SqlBuilder::new(self.backend, "SELECT id FROM accesses WHERE buyer_id = ");
+        sql.bind(Param::Int(a.buyer_id.0))
+            .push(" AND seller_id = ")
+            .bind(Param::Int(a.seller_id.0))
+            .push(" AND kind = ")
+            .bind(Param::Text(a.kind.clone()))
+            .push(" AND environment = ")
+            .bind(Param::Text(a.environment.clone()))
+            .push(" AND status <> 'not_completed' AND id <> ")
+            .bind(Param::Int(except.map_or(0, |e| e.0)))
+            .push(" AND fingerprint IN (");
+        for (i, f) in fingerprints.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Param::Text(f.clone()));
+        }
+        sql.push(") ORDER BY id LIMIT 1");
+        let row = sql.query().fetch_optional(self.conn()).await?;
+        row.map(|r| int(&r, "id").map(AccessId)).transpose()
+    }
+
+    /// Rewrites an access's sealed configuration and fingerprint (a key
+    /// rotation) only if both are still what was read: an edit saved
+    /// meanwhile wins, and false says so.
+    pub async fn replace_access_secrets(
+        &mut self,
+        read: &StoredSecrets,
+        config: &str,
+        fingerprint: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE accesses SET config = $1, fingerprint = $2 \
+             WHERE id = $3 AND config = $4 AND fingerprint = $5",
         )
-        .bind(a.buyer_id.0)
-        .bind(a.seller_id.0)
-        .bind(&a.kind)
-        .bind(&a.environment)
-        .bind(&a.fingerprint)
-        .bind(except.map_or(0, |e| e.0))
-        .fetch_optional(self.conn())
+        .bind(config)
+        .bind(fingerprint)
+        .bind(read.id.0)
+        .bind(&read.config)
+        .bind(&read.fingerprint)
+        .execute(self.conn())
         .await?;
-        Ok(id.map(AccessId))
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn save_access_state(

@@ -6,12 +6,14 @@
 mod common;
 
 use frontdesk_domain::cases::{Actor, CaseState, CaseStatus, Category, TimerKind};
+use frontdesk_domain::connections::{AccessState, AccessStatus};
 use frontdesk_domain::org::{CompanyVisibility, MemberRole, TeamKind};
 use frontdesk_domain::{CaseId, EmailAddress, OrgId, Timestamp, UserId};
 use frontdesk_store::audit::NewEvent;
 use frontdesk_store::cases::{
     AssigneeFilter, CaseQuery, CaseRecord, NewCase, SortKey, StatusFilter,
 };
+use frontdesk_store::connections::NewAccess;
 use frontdesk_store::idempotency::StoredResponse;
 use frontdesk_store::messages::NewMessage;
 use frontdesk_store::orgs::NewOrganization;
@@ -40,6 +42,7 @@ stories! {
     outbox_claims_leases_and_retries,
     outbox_concurrent_claims_are_disjoint,
     idempotency_keys,
+    run_leases_renew_and_expire,
 }
 
 // ---------------------------------------------------------------- fixtures
@@ -2482,4 +2485,96 @@ async fn idempotency_keys(store: Store) {
         None
     );
     tx.commit().await.unwrap();
+}
+
+/// A run's lease: renewed, it is not claimed again; let expire, another
+/// worker claims it and the first holder can neither renew nor finish.
+async fn run_leases_renew_and_expire(store: Store) {
+    let w = world(&store).await;
+    let case = insert_case(
+        &store,
+        &new_case(w.org_a, w.alice, Category::Connections, "Access"),
+        T0,
+    )
+    .await;
+    let mut tx = store.begin().await.unwrap();
+    let access = tx
+        .insert_access(
+            &NewAccess {
+                buyer_id: w.org_a,
+                seller_id: w.org_b,
+                kind: "pull".into(),
+                environment: "test".into(),
+                name: "B2B".into(),
+                fingerprint: "f".into(),
+                search_criteria: None,
+                notification_emails: Vec::new(),
+                requested_by: w.alice,
+                case_id: case,
+                state: AccessState {
+                    status: AccessStatus::Pending,
+                    epoch: 0,
+                    run: 1,
+                    steps_passed: false,
+                    manual_check: false,
+                },
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let run = tx
+        .queue_run(access, w.org_b, 1, "created", "{}", T0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    const LEASE: i64 = 60_000;
+    let first = store.claim_runs(T0, LEASE, 4, 4).await.unwrap();
+    assert_eq!(first.len(), 1);
+    let token = first[0].attempts;
+    // Renewed at 40 s until 100 s: not due at 70 s although the claim's
+    // own lease ended at 60 s.
+    assert!(
+        store
+            .renew_run_lease(run, token, at(40_000 + LEASE))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_runs(at(70_000), LEASE, 4, 4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Not renewed again: expired at 100 s, another worker claims it.
+    let second = store.claim_runs(at(100_000), LEASE, 4, 4).await.unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].attempts, token + 1);
+    assert!(
+        !store
+            .renew_run_lease(run, token, at(100_000 + LEASE))
+            .await
+            .unwrap()
+    );
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        !tx.finish_run(run, token, "{}", "passed", at(101_000))
+            .await
+            .unwrap()
+    );
+    assert!(
+        tx.finish_run(run, token + 1, "{}", "passed", at(101_000))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    // Finished: nothing left to renew.
+    assert!(
+        !store
+            .renew_run_lease(run, token + 1, at(200_000))
+            .await
+            .unwrap()
+    );
 }

@@ -5,9 +5,10 @@
 
 use crate::{AppError, AppResult};
 use frontdesk_activation::schema::{CredentialSchema, Credentials, mask};
-use frontdesk_activation::secrets::Keyring;
+use frontdesk_activation::secrets::{Keyring, sealed_key_id};
 use frontdesk_domain::AccessId;
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 const SEALED: &str = "$sealed";
 const MASK: &str = "$mask";
@@ -48,8 +49,105 @@ pub(crate) fn seal(
 
 /// A keyed digest of the credentials, for finding duplicate requests.
 pub(crate) fn fingerprint(keyring: &Keyring, creds: &Credentials) -> String {
-    let canonical = Value::Object(creds.values().clone()).to_string();
-    keyring.digest(canonical.as_bytes())
+    keyring.digest(canonical(creds).as_bytes())
+}
+
+/// The credentials' digest under every key in the ring (current first):
+/// what a duplicate lookup must match while a rotation is under way.
+pub(crate) fn fingerprints(keyring: &Keyring, creds: &Credentials) -> Vec<String> {
+    keyring.digests(canonical(creds).as_bytes())
+}
+
+/// The text the fingerprint is taken of: the values as JSON, which is
+/// also what [`open`] gives back from the stored form.
+fn canonical(creds: &Credentials) -> String {
+    Value::Object(creds.values().clone()).to_string()
+}
+
+/// A stored configuration moved onto the current key.
+pub(crate) struct Resealed {
+    /// The new stored form, `None` when every secret already uses the
+    /// current key (the stored text is then left as it is).
+    pub config: Option<String>,
+    /// The fingerprint under the current key.
+    pub fingerprint: String,
+}
+
+/// Reseals every secret of a stored configuration that is not under the
+/// current key (masks kept) and recomputes its fingerprint, opening every
+/// secret first so a damaged row is reported before anything changes.
+pub(crate) fn reseal(
+    keyring: &Keyring,
+    stored: &str,
+    access: AccessId,
+) -> Result<Resealed, OpenError> {
+    let plain = open(keyring, stored, access)?;
+    let mut values: Value = serde_json::from_str(stored).map_err(|_| OpenError::Corrupt)?;
+    let changed = reseal_in(keyring, &mut values, access, "")?;
+    Ok(Resealed {
+        config: changed.then(|| values.to_string()),
+        fingerprint: keyring.digest(plain.to_string().as_bytes()),
+    })
+}
+
+/// Reseals the secrets under `value`; true if any was.
+fn reseal_in(
+    keyring: &Keyring,
+    value: &mut Value,
+    access: AccessId,
+    prefix: &str,
+) -> Result<bool, OpenError> {
+    let Some(obj) = value.as_object_mut() else {
+        return Ok(false);
+    };
+    let mut changed = false;
+    for (key, slot) in obj.iter_mut() {
+        let field = field_name(prefix, key);
+        if let Some(Value::String(sealed)) = slot.get_mut(SEALED) {
+            if !keyring.is_current(sealed) {
+                *sealed = keyring
+                    .reseal(sealed, &aad(access, &field))
+                    .map_err(|_| OpenError::Decrypt)?;
+                changed = true;
+            }
+        } else {
+            changed |= reseal_in(keyring, slot, access, &field)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// The ids of the keys a stored configuration's secrets are sealed with
+/// (read without any key); `None` if the stored text is not JSON.
+pub(crate) fn sealed_key_ids(stored: &str) -> Option<BTreeSet<String>> {
+    let values: Value = serde_json::from_str(stored).ok()?;
+    let mut ids = BTreeSet::new();
+    collect_key_ids(&values, &mut ids);
+    Some(ids)
+}
+
+fn collect_key_ids(value: &Value, ids: &mut BTreeSet<String>) {
+    let Some(obj) = value.as_object() else {
+        return;
+    };
+    for slot in obj.values() {
+        if let Some(sealed) = slot.get(SEALED).and_then(Value::as_str) {
+            ids.insert(
+                sealed_key_id(sealed)
+                    .map_or_else(|| "(malformed)".to_owned(), |id| id.as_str().to_owned()),
+            );
+        } else {
+            collect_key_ids(slot, ids);
+        }
+    }
+}
+
+fn field_name(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
 }
 
 /// Why stored credentials could not be opened.
@@ -77,11 +175,7 @@ fn open_in(
         return Ok(());
     };
     for (key, slot) in obj.iter_mut() {
-        let field = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
+        let field = field_name(prefix, key);
         if let Some(sealed) = slot.get(SEALED).and_then(Value::as_str) {
             let plain = keyring
                 .open(sealed, &aad(access, &field))
@@ -216,6 +310,47 @@ mod tests {
         let other = s.validate(&json!({"user": "ok", "password": "x"})).unwrap();
         assert_eq!(fingerprint(&ring, &creds), fingerprint(&ring, &again));
         assert_ne!(fingerprint(&ring, &creds), fingerprint(&ring, &other));
+    }
+
+    #[test]
+    fn reseal_moves_secrets_to_the_current_key_once() {
+        let old = Keyring::generate(KeyId::parse("old").unwrap());
+        let (old_id, old_key) = Keyring::parse_entry(old.current_config_entry().expose()).unwrap();
+        let new = Keyring::generate(KeyId::parse("new").unwrap())
+            .with_older(old_id, old_key)
+            .unwrap();
+        let s = schema();
+        let creds = s
+            .validate(&json!({"user": "ok", "password": "hunter22"}))
+            .unwrap();
+        let stored = seal(&old, &s, &creds, AccessId(7)).unwrap();
+        assert_eq!(
+            sealed_key_ids(&stored).unwrap(),
+            BTreeSet::from(["old".into()])
+        );
+
+        let moved = reseal(&new, &stored, AccessId(7)).unwrap();
+        let config = moved.config.unwrap();
+        assert_eq!(
+            sealed_key_ids(&config).unwrap(),
+            BTreeSet::from(["new".into()])
+        );
+        assert_eq!(masked(&config), masked(&stored));
+        assert_eq!(
+            open(&new, &config, AccessId(7)).unwrap(),
+            open(&old, &stored, AccessId(7)).unwrap()
+        );
+        assert_eq!(moved.fingerprint, fingerprint(&new, &creds));
+        assert_eq!(fingerprints(&new, &creds)[1], fingerprint(&old, &creds));
+
+        let again = reseal(&new, &config, AccessId(7)).unwrap();
+        assert!(again.config.is_none());
+        assert_eq!(again.fingerprint, moved.fingerprint);
+        // A value moved from another row does not open: reported, not resealed.
+        assert!(matches!(
+            reseal(&new, &stored, AccessId(8)),
+            Err(OpenError::Decrypt)
+        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`staff`]: Connectivity's actions.
 //! - [`fix`]: the seller's fix link and seller-side fixes.
 //! - [`runner`]: activation runs as worker jobs.
+//! - [`rotation`]: moving stored secrets onto a new key.
 //! - [`read`]: lists and the access page's view, secrets masked.
 
 mod apply;
@@ -17,6 +18,7 @@ mod credentials;
 pub mod fix;
 pub mod read;
 pub mod request;
+pub mod rotation;
 mod runner;
 pub mod staff;
 
@@ -24,6 +26,7 @@ pub use catalog::{ConnectionTypeInput, PartnerType, PartnerView, SchemaView, Sel
 pub use fix::FixView;
 pub use read::{AccessDetail, AccessListInput, AccessSummary, RunView, View};
 pub use request::{AccessCreated, AccessEdit, ConnectionRequest, StepInput};
+pub use rotation::{KeyUsage, ResealReport};
 pub use runner::RunnerStats;
 
 use crate::{App, AppError, AppResult};

@@ -413,7 +413,11 @@ impl App {
             case_id: CaseId(0),
             state: transition.state,
         };
-        if let Some(existing) = tx.duplicate_access(&new_access, None).await? {
+        let fingerprints = credentials::fingerprints(keyring, &c.creds);
+        if let Some(existing) = tx
+            .duplicate_access(&new_access, &fingerprints, None)
+            .await?
+        {
             return Err(AppError::Conflict(format!(
                 "you already requested this access: {}",
                 self.config.access_url(existing)

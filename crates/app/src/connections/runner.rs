@@ -17,8 +17,6 @@ use frontdesk_domain::connections::{self as domain, AccessEvent, RunSummary};
 use frontdesk_store::connections::{AccessRecord, AccessScope, RunRecord};
 use rand::SeedableRng as _;
 
-/// How long a claimed run is reserved for its worker.
-const LEASE_MS: i64 = 15 * 60 * 1000;
 /// Access timers taken per transaction.
 const TIMER_BATCH: i64 = 512;
 
@@ -54,7 +52,7 @@ impl App {
                     .store
                     .claim_runs(
                         self.now(),
-                        LEASE_MS,
+                        self.run_lease_ms(),
                         capacity - in_flight.len(),
                         c.per_seller_limit.max(1),
                     )
@@ -96,31 +94,13 @@ impl App {
         let mut progress: RunProgress = serde_json::from_str(&run.progress)
             .map_err(|e| AppError::Internal(format!("stored run progress unreadable: {e}")))?;
         let started = std::time::Instant::now();
-        let outcome = match self.run_context(&access).await? {
-            Err(failure) => {
-                progress.record_validate(self.now(), Err(failure));
-                progress.summary().map(Advance::Finished)
-            }
-            Ok(ctx) => {
-                if progress.summary().is_none()
-                    && progress
-                        .step(frontdesk_domain::connections::StepName::Validate)
-                        .is_some_and(|s| s.status == frontdesk_activation::StepStatus::Pending)
-                {
-                    progress.record_validate(self.now(), Ok(()));
-                }
-                let mut rng = rand::rngs::StdRng::from_os_rng();
-                let clock = self.clock.clone();
-                Some(
-                    advance(
-                        &ctx,
-                        &mut progress,
-                        &self.connections.client,
-                        move || clock.now(),
-                        &mut rng,
-                    )
-                    .await,
-                )
+        // The lease is renewed beside the run, so a step may outlast it; a
+        // refused renewal drops the run unwritten (another worker has it).
+        let outcome = tokio::select! {
+            outcome = self.advance_run(&access, &mut progress) => outcome?,
+            () = self.hold_lease(&run) => {
+                tracing::info!(run_id = run.id, access_id = access.id.0, "activation run's lease was lost; another worker runs it");
+                return Ok(Step::Dropped);
             }
         };
         let json =
@@ -142,6 +122,71 @@ impl App {
                 "a failed validate left no summary".into(),
             )),
         }
+    }
+
+    /// Runs the access's steps from where `progress` stands until the run
+    /// finishes or must wait; `None` if a failed validate left no summary.
+    async fn advance_run(
+        &self,
+        access: &AccessRecord,
+        progress: &mut RunProgress,
+    ) -> AppResult<Option<Advance>> {
+        let ctx = match self.run_context(access).await? {
+            Err(failure) => {
+                progress.record_validate(self.now(), Err(failure));
+                return Ok(progress.summary().map(Advance::Finished));
+            }
+            Ok(ctx) => ctx,
+        };
+        if progress.summary().is_none()
+            && progress
+                .step(frontdesk_domain::connections::StepName::Validate)
+                .is_some_and(|s| s.status == frontdesk_activation::StepStatus::Pending)
+        {
+            progress.record_validate(self.now(), Ok(()));
+        }
+        let mut rng = rand::rngs::StdRng::from_os_rng();
+        let clock = self.clock.clone();
+        Ok(Some(
+            advance(
+                &ctx,
+                progress,
+                &self.connections.client,
+                move || clock.now(),
+                &mut rng,
+            )
+            .await,
+        ))
+    }
+
+    /// Renews the run's lease every third of it for as long as it is
+    /// polled; returns only once a renewal is refused (the lease was lost).
+    /// A failed renewal (database error) is retried at the next tick: the
+    /// lease still has two thirds to go.
+    async fn hold_lease(&self, run: &RunRecord) {
+        let lease = self.run_lease_ms();
+        let period = std::time::Duration::from_millis(lease.unsigned_abs() / 3);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tick.tick().await;
+            let until = Timestamp(self.now().0 + lease);
+            match self
+                .store
+                .renew_run_lease(run.id, run.attempts, until)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::warn!(run_id = run.id, error = %e, "renewing an activation run's lease failed");
+                }
+            }
+        }
+    }
+
+    /// The configured run lease in milliseconds.
+    fn run_lease_ms(&self) -> i64 {
+        self.config.connections.run_lease_ms
     }
 
     /// Decrypts the stored configuration and checks it again (the

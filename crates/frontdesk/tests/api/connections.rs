@@ -4,6 +4,7 @@
 //! tenant isolation, and that no secret leaks.
 
 use crate::helpers::*;
+use frontdesk_app::Config;
 use frontdesk_domain::AccessId;
 use serde_json::{Value, json};
 
@@ -14,10 +15,11 @@ both_backends!(
     not_working_blocks_edit_and_staff_decide,
     isolation_and_no_secret_leaks,
     transport_failures,
-    pending_seller_timers_and_case_rules
+    pending_seller_timers_and_case_rules,
+    lease_renewed_while_running with short_lease
 );
 
-fn mirador(s: &Sellers, user: &str, password: &str, name: &str) -> Value {
+pub(crate) fn mirador(s: &Sellers, user: &str, password: &str, name: &str) -> Value {
     json!({
         "seller_id": s.mirador,
         "connection_type": "pull",
@@ -33,7 +35,7 @@ fn mirador(s: &Sellers, user: &str, password: &str, name: &str) -> Value {
     })
 }
 
-async fn request(app: &TestApp, token: &str, body: Value) -> Value {
+pub(crate) async fn request(app: &TestApp, token: &str, body: Value) -> Value {
     app.post(token, "/api/v1/connections", body)
         .await
         .expect_status(201)
@@ -828,5 +830,39 @@ async fn pending_seller_timers_and_case_rules(app: TestApp) {
             .json()["status"],
         "pending_seller"
     );
+    app.shutdown().await;
+}
+
+/// A lease shorter than the `slow` seller's wait for authenticate.
+fn short_lease(c: &mut Config) {
+    c.connections.run_lease_ms = 3_000;
+    c.connections.authenticate_timeout_ms = 8_000;
+}
+
+/// A run that outlasts its lease keeps it by renewal: a second worker finds
+/// nothing to take while it is in flight.
+async fn lease_renewed_while_running(app: TestApp) {
+    use std::time::{Duration, Instant};
+    let w = app.world().await;
+    let s = app.demo_sellers().await;
+    let id = request(&app, &w.a_admin, mirador(&s, "slow", "demo", "Slow")).await["id"]
+        .as_i64()
+        .unwrap();
+    let latest = || async { app.app.store.runs(AccessId(id)).await.unwrap().remove(0) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while latest().await.state != "running" {
+        assert!(Instant::now() < deadline, "the run was never claimed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Past the claim's own lease, still inside the seller's wait.
+    tokio::time::sleep(Duration::from_millis(4_500)).await;
+    let run = latest().await;
+    assert_eq!(
+        (run.state.as_str(), run.attempts),
+        ("running", 1),
+        "{run:?}"
+    );
+    assert!(run.lease_until.unwrap() > app.app.clock.now(), "{run:?}");
+    assert_eq!(app.app.run_activations().await.unwrap().claimed, 0);
     app.shutdown().await;
 }

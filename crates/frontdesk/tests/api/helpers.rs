@@ -68,6 +68,21 @@ macro_rules! both_backends {
 }
 pub(crate) use both_backends;
 
+/// Builds the app and serves it (web server and workers) on `listener`
+/// until the returned sender fires.
+async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+) -> (App, oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>) {
+    config.validate().expect("valid test configuration");
+    let app = frontdesk::build(config).await.expect("the app builds");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(frontdesk::run(app.clone(), Some(listener), async move {
+        let _ = stopped.await;
+    }));
+    (app, stop, server)
+}
+
 /// The configuration as `TestApp::start` makes it, unchanged.
 pub fn defaults(_: &mut Config) {}
 
@@ -132,13 +147,11 @@ impl TestApp {
         config.connections.search_timeout_ms = 1_500;
         config.connections.quote_timeout_ms = 1_500;
         config.connections.content_timeout_ms = 1_500;
+        // Scenarios move the dev clock a minute at a time while runs are in
+        // flight; a one-minute lease would expire under them at every move.
+        config.connections.run_lease_ms = 15 * 60 * 1000;
         configure(&mut config);
-        config.validate().expect("valid test configuration");
-        let app = frontdesk::build(config).await.expect("the app builds");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(frontdesk::run(app.clone(), Some(listener), async move {
-            let _ = stopped.await;
-        }));
+        let (app, stop, server) = serve(config, listener).await;
         // A new connection per request: no request ever lands on a
         // connection the server is closing (as it does after refusing a
         // body it did not read).
@@ -161,9 +174,43 @@ impl TestApp {
         })
     }
 
+    /// Stops the server and starts it again on the same database and data
+    /// directory with `configure` applied to the configuration it ran with
+    /// (as an operator's redeploy with, say, a rotated key); the dev clock
+    /// keeps the time it had reached.
+    pub async fn restart(mut self, configure: impl FnOnce(&mut Config)) -> Self {
+        self.stop_server().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a port");
+        let addr = listener.local_addr().expect("local address");
+        let mut config = (*self.app.config).clone();
+        config.listen = addr.to_string();
+        config.public_url = format!("http://{addr}");
+        configure(&mut config);
+        let (app, stop, server) = serve(config, listener).await;
+        let ahead = (self.app.clock.now().0 - app.clock.now().0) / 1000;
+        app.clock.advance(ahead.max(0));
+        self.base_url = format!("http://{addr}");
+        self.app = app;
+        self.stop = Some(stop);
+        self.server = Some(server);
+        self
+    }
+
     /// Stops the server and workers (in-flight work finishes), closes the
     /// pools and removes the database and the data directory.
     pub async fn shutdown(mut self) {
+        self.stop_server().await;
+        if let Some(db) = self.db.take() {
+            db.cleanup().await;
+        }
+        drop(self.dir.take());
+    }
+
+    /// Stops the server and workers (in-flight work finishes) and closes
+    /// the pools.
+    async fn stop_server(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -174,10 +221,6 @@ impl TestApp {
             }
         }
         self.app.store.close().await;
-        if let Some(db) = self.db.take() {
-            db.cleanup().await;
-        }
-        drop(self.dir.take());
     }
 
     // ----- HTTP ---------------------------------------------------------

@@ -20,4 +20,5 @@ mod inbound;
 mod isolation;
 mod ops;
 mod pages;
+mod secrets;
 mod timers;
