@@ -3,8 +3,8 @@
 use crate::cases::{ActorRef, Change, Plan, write_plan};
 use crate::notify::NoticeInput;
 use crate::{App, AppResult};
-use frontdesk_domain::Timestamp;
-use frontdesk_domain::cases::{Event, Rejection, decide};
+use frontdesk_domain::cases::{CaseState, Event, Rejection, decide};
+use frontdesk_domain::{CaseId, Timestamp};
 use std::collections::HashMap;
 
 /// Timers taken per transaction: large enough to amortise the commit and
@@ -34,6 +34,7 @@ impl App {
                 .map(|c| (c.id, c))
                 .collect();
             let participants = tx.participants_of(&ids).await?;
+            let policy = self.policy();
             let mut plan = Plan::default();
             // `due` is in due order, so two timers of one case apply in turn.
             for timer in &due {
@@ -44,7 +45,7 @@ impl App {
                     kind: timer.kind,
                     epoch: timer.epoch,
                 };
-                let transition = match decide(case.state(), event, now, &self.policy()) {
+                let transition = match decide(case.state(), event, now, &policy) {
                     Ok(t) => t,
                     Err(Rejection::StaleTimer) => continue,
                     Err(other) => {
@@ -76,16 +77,7 @@ impl App {
                 }
                 applied += 1;
             }
-            // A case changed twice in one batch is saved once: its last
-            // state, marked changed if any step changed the status.
-            let mut merged: Vec<(_, _, bool)> = Vec::new();
-            for (id, state, changed) in plan.states.drain(..) {
-                match merged.iter_mut().find(|(m, _, _)| *m == id) {
-                    Some(entry) => *entry = (id, state, entry.2 || changed),
-                    None => merged.push((id, state, changed)),
-                }
-            }
-            plan.states = merged;
+            plan.states = merge_states(std::mem::take(&mut plan.states));
             write_plan(&mut tx, &plan, now).await?;
             tx.commit().await?;
             metrics::counter!("frontdesk_timers_fired_total").increment(due.len() as u64);
@@ -95,4 +87,22 @@ impl App {
             }
         }
     }
+}
+
+/// A case changed twice in one batch is saved once: its last state, marked
+/// changed if any step changed the status. Keeps first-seen order; indexed
+/// so a large batch stays linear.
+fn merge_states(states: Vec<(CaseId, CaseState, bool)>) -> Vec<(CaseId, CaseState, bool)> {
+    let mut at: HashMap<CaseId, usize> = HashMap::with_capacity(states.len());
+    let mut merged: Vec<(CaseId, CaseState, bool)> = Vec::with_capacity(states.len());
+    for (id, state, changed) in states {
+        match at.get(&id) {
+            Some(&i) => merged[i] = (id, state, merged[i].2 || changed),
+            None => {
+                at.insert(id, merged.len());
+                merged.push((id, state, changed));
+            }
+        }
+    }
+    merged
 }
