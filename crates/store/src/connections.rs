@@ -630,18 +630,6 @@ impl Store {
                 .execute(tx.conn())
                 .await?;
         }
-        let candidates: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, seller_id FROM activation_runs WHERE \
-             (state = 'queued' AND next_at <= $1) OR (state = 'running' AND lease_until <= $1) \
-             ORDER BY next_at, id LIMIT $2",
-        )
-        .bind(now.0)
-        .bind((limit * 8) as i64)
-        .fetch_all(tx.conn())
-        .await?;
-        if candidates.is_empty() {
-            return Ok(Vec::new());
-        }
         let busy: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT seller_id, COUNT(*) FROM activation_runs \
              WHERE state = 'running' AND lease_until > $1 GROUP BY seller_id",
@@ -649,6 +637,32 @@ impl Store {
         .bind(now.0)
         .fetch_all(tx.conn())
         .await?;
+        // Sellers at their limit are left out of the candidates, so one
+        // seller's backlog cannot fill the window while others wait.
+        let mut sql = SqlBuilder::new(
+            self.backend,
+            "SELECT id, seller_id FROM activation_runs WHERE \
+             ((state = 'queued' AND next_at <= ",
+        );
+        sql.bind(Param::Int(now.0))
+            .push(") OR (state = 'running' AND lease_until <= ")
+            .bind(Param::Int(now.0))
+            .push("))");
+        for (seller, _) in busy.iter().filter(|(_, n)| *n >= per_seller) {
+            sql.push(" AND seller_id <> ").bind(Param::Int(*seller));
+        }
+        sql.push(" ORDER BY next_at, id LIMIT ")
+            .bind(Param::Int((limit * 8) as i64));
+        let candidates: Vec<(i64, i64)> = sql
+            .query()
+            .fetch_all(tx.conn())
+            .await?
+            .iter()
+            .map(|r| Ok((int(r, "id")?, int(r, "seller_id")?)))
+            .collect::<StoreResult<_>>()?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut running: std::collections::HashMap<i64, i64> = busy.into_iter().collect();
         let mut chosen = Vec::new();
         for (id, seller) in candidates {

@@ -43,6 +43,7 @@ stories! {
     outbox_concurrent_claims_are_disjoint,
     idempotency_keys,
     run_leases_renew_and_expire,
+    run_claims_skip_sellers_at_their_limit,
 }
 
 // ---------------------------------------------------------------- fixtures
@@ -2577,4 +2578,69 @@ async fn run_leases_renew_and_expire(store: Store) {
             .await
             .unwrap()
     );
+}
+
+/// A seller at its limit is left out of the claim window: its backlog of
+/// older runs does not keep another seller's run waiting.
+async fn run_claims_skip_sellers_at_their_limit(store: Store) {
+    let w = world(&store).await;
+    // 20 runs for seller B queued first, then one for seller A.
+    let mut runs = Vec::new();
+    for (n, seller) in (0..21).map(|n| (n, if n < 20 { w.org_b } else { w.org_a })) {
+        let case = insert_case(
+            &store,
+            &new_case(w.org_a, w.alice, Category::Connections, "Access"),
+            at(n),
+        )
+        .await;
+        let mut tx = store.begin().await.unwrap();
+        let access = tx
+            .insert_access(
+                &NewAccess {
+                    buyer_id: w.org_a,
+                    seller_id: seller,
+                    kind: "pull".into(),
+                    environment: "test".into(),
+                    name: format!("B2B {n}"),
+                    fingerprint: format!("f{n}"),
+                    search_criteria: None,
+                    notification_emails: Vec::new(),
+                    requested_by: w.alice,
+                    case_id: case,
+                    state: AccessState {
+                        status: AccessStatus::Pending,
+                        epoch: 0,
+                        run: 1,
+                        steps_passed: false,
+                        manual_check: false,
+                    },
+                },
+                at(n),
+            )
+            .await
+            .unwrap();
+        let run = tx
+            .queue_run(access, seller, 1, "created", "{}", at(n))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        runs.push(run);
+    }
+    const LEASE: i64 = 60_000;
+    let now = at(1_000);
+    // Two per claim (a window of 16 candidates), at most 4 per seller.
+    let mut claimed = Vec::new();
+    for _ in 0..2 {
+        claimed.extend(store.claim_runs(now, LEASE, 2, 4).await.unwrap());
+    }
+    assert!(claimed.iter().all(|r| r.seller_id == w.org_b));
+    assert_eq!(claimed.len(), 4);
+    // Seller B is full; the window's 16 oldest are all B's, yet A's run is next.
+    let third = store.claim_runs(now, LEASE, 2, 4).await.unwrap();
+    assert_eq!(
+        third.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![runs[20]],
+        "seller A's run is claimed past B's backlog"
+    );
+    assert!(store.claim_runs(now, LEASE, 2, 4).await.unwrap().is_empty());
 }
